@@ -1,0 +1,94 @@
+"""The series catalog (one CSV line per series) and the maintained list of cancelled releases.
+
+Adding a FRED series is one line in ``catalog/fred_series.csv``. Identifiers that reach SQL or the
+file system are validated here, once, so nothing downstream has to trust configuration.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+SERIES_ID = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,39}$")
+LOOPS = {"policy_error", "repo_radar", "ai_leverage", "private_credit", "k_shape", "concentration",
+         "hedge", "benchmark", "scale_replica"}
+FREQUENCIES = {"D", "W", "M", "Q", "A"}
+
+
+def validate_series_id(series_id: str, *, source: str = "catalog") -> str:
+    from ingestion.errors import SourceError
+
+    if not isinstance(series_id, str) or not SERIES_ID.match(series_id):
+        raise SourceError(source, f"invalid series id {series_id!r} (expected A-Z, 0-9, _)",
+                          field="series_id")
+    return series_id
+
+
+@dataclass(frozen=True)
+class Series:
+    series_id: str
+    loop: str
+    unit: str
+    frequency: str
+    release: str
+    release_id: int
+    revisable: bool
+    title: str
+
+
+@cache
+def fred_series() -> dict[str, Series]:
+    out: dict[str, Series] = {}
+    with open(CATALOG_DIR / "fred_series.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            sid = validate_series_id(row["series_id"])
+            if row["loop"] not in LOOPS or row["frequency"] not in FREQUENCIES:
+                raise ValueError(f"catalog: series {sid}: bad loop or frequency")
+            out[sid] = Series(sid, row["loop"], row["unit"], row["frequency"], row["release"],
+                              int(row["release_id"]), row["revisable"] == "true", row["title"])
+    return out
+
+
+def with_replicas(scale: int) -> dict[str, Series]:
+    """The catalog, plus ``scale - 1`` replicas of every series (benchmark load, never in a mart)."""
+    base = fred_series()
+    out = dict(base)
+    for k in range(2, scale + 1):
+        for s in base.values():
+            rid = f"{s.series_id}_X{k:03d}"
+            out[rid] = Series(rid, "scale_replica", s.unit, s.frequency, s.release, s.release_id,
+                              s.revisable, f"{s.title} (scale replica {k})")
+    return out
+
+
+@dataclass(frozen=True)
+class CancelledRelease:
+    source: str
+    series_id: str
+    period: dt.date
+    scheduled_on: dt.date
+    announced_on: dt.date
+    statement: str
+
+
+@cache
+def cancelled_releases() -> tuple[CancelledRelease, ...]:
+    with open(CATALOG_DIR / "cancelled_releases.csv", newline="") as fh:
+        return tuple(
+            CancelledRelease(r["source"], validate_series_id(r["series_id"]),
+                             dt.date.fromisoformat(r["period"]), dt.date.fromisoformat(r["scheduled_on"]),
+                             dt.date.fromisoformat(r["announced_on"]), r["statement"])
+            for r in csv.DictReader(fh)
+        )
+
+
+def cancellation(series_id: str, period: dt.date) -> CancelledRelease | None:
+    for c in cancelled_releases():
+        if c.series_id == series_id and c.period == period:
+            return c
+    return None

@@ -1,0 +1,82 @@
+"""FRED / ALFRED: live client, pure parser and sample emitter, joined by one ``parse`` entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from ingestion.catalog import Series, cancelled_releases, fred_series, with_replicas
+from ingestion.errors import SourceError
+from ingestion.fred import parser, sample
+from ingestion.landing import Landing, Payload
+from ingestion.scenario import END, Scenario
+
+SOURCE = "fred"
+TABLES = ("raw.fred__observations", "raw.fred__series", "raw.fred__release_dates")
+_REPLICA = re.compile(r"^(?P<base>[A-Z0-9_]+?)_X(?P<k>\d{3})$")
+
+
+def lookup(series_id: object) -> Series:
+    """The catalog entry for a series id, or a SourceError naming the unknown series."""
+    sid = str(series_id)
+    cat = fred_series()
+    if sid in cat:
+        return cat[sid]
+    m = _REPLICA.match(sid)
+    if m and m["base"] in cat:
+        return with_replicas(int(m["k"]))[sid]
+    raise SourceError(SOURCE, "unknown series (not in ingestion/catalog/fred_series.csv)", series=sid,
+                      field="series_id")
+
+
+def _cancelled_for(series_id: str) -> dict[dt.date, str]:
+    base = series_id.split("_X")[0]
+    return {c.period: c.statement for c in cancelled_releases() if c.series_id == base}
+
+
+def parse(payload: Payload, content: bytes) -> list[tuple[str, pa.Table]]:
+    req = payload.request
+    endpoint = req.get("endpoint")
+    fetched_on = dt.date.fromisoformat(payload.as_of)
+    if endpoint == "fred/series/observations":
+        s = lookup(req.get("series_id"))
+        rows = parser.parse_observations(content, series=s, payload_hash=payload.content_hash,
+                                         fetched_on=fetched_on, cancelled=_cancelled_for(s.series_id))
+        return [("raw.fred__observations", rows)]
+    if endpoint == "fred/series":
+        s = lookup(req.get("series_id"))
+        return [("raw.fred__series", parser.parse_series(content, series=s, payload_hash=payload.content_hash))]
+    if endpoint == "fred/release/dates":
+        rid = int(req["release_id"])
+        names = {s.release_id: s.release for s in fred_series().values()}
+        if rid not in names:
+            raise SourceError(SOURCE, "release not in the catalog", series=f"release {rid}",
+                              field="release_id")
+        return [("raw.fred__release_dates", parser.parse_release_dates(
+            content, release_id=rid, release_name=names[rid], payload_hash=payload.content_hash))]
+    raise SourceError(SOURCE, f"unknown endpoint {endpoint!r}", field="endpoint")
+
+
+def acquire_sample(landing: Landing, *, scale: int = 1, seed: int | None = None) -> Iterator[Payload]:
+    """Emit the sample world's FRED payloads and land them (deterministic: same bytes every run)."""
+    s = Scenario() if seed is None else Scenario(seed)
+    fetched_at = dt.datetime.combine(END, dt.time(12), tzinfo=dt.UTC)
+    for p in sample.emit(with_replicas(scale), s):
+        yield landing.store(SOURCE, p.request, p.content, fetched_at=fetched_at, as_of=END)
+
+
+def acquire_live(landing: Landing, client, *, scale: int = 1) -> Iterator[Payload]:
+    as_of = dt.datetime.now(dt.UTC).date()
+    releases: dict[int, str] = {}
+    for s in fred_series().values():
+        got = client.series(s)
+        yield landing.store(SOURCE, got.request, got.content, fetched_at=got.fetched_at, as_of=as_of)
+        for chunk in client.observations(s):
+            yield landing.store(SOURCE, chunk.request, chunk.content, fetched_at=chunk.fetched_at, as_of=as_of)
+        releases[s.release_id] = s.release
+    for rid in sorted(releases):
+        got = client.release_dates(rid)
+        yield landing.store(SOURCE, got.request, got.content, fetched_at=got.fetched_at, as_of=as_of)

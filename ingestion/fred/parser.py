@@ -1,0 +1,207 @@
+"""Pure parsers for FRED/ALFRED JSON: bytes in, a typed Arrow table out, or one clear SourceError.
+
+The same functions parse live responses, recorded payloads and the sample generator's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pyarrow as pa
+
+from ingestion.catalog import Series
+from ingestion.errors import ParseError
+
+SOURCE = "fred"
+OBS_FIELDS = {"realtime_start", "realtime_end", "date", "value"}
+FAR_FUTURE = dt.date(9999, 12, 31)
+
+OBSERVATIONS_SCHEMA = pa.schema([
+    ("source", pa.string()), ("series_id", pa.string()), ("obs_date", pa.date32()),
+    ("value", pa.float64()), ("value_status", pa.string()), ("status_reason", pa.string()),
+    ("realtime_start", pa.date32()), ("realtime_end", pa.date32()), ("payload_hash", pa.string()),
+])
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"duplicate JSON key {dup!r}")
+    return dict(pairs)
+
+
+def load_json(content: bytes, *, series: str | None, what: str) -> dict:
+    """Decode a JSON object, naming what went wrong in one line (HTML error pages, truncation, bytes)."""
+    if not content.strip():
+        raise ParseError(SOURCE, f"empty {what} body (0 bytes)", series=series, field="body")
+    head = content.lstrip()[:15].lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
+        raise ParseError(SOURCE, f"{what} body is HTML/XML, not JSON (an error page sent with 200?)",
+                         series=series, field="body")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(SOURCE, f"{what} body is not UTF-8 (byte {exc.start})", series=series,
+                         field="body") from None
+    try:
+        doc = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+    except ValueError as exc:
+        raise ParseError(SOURCE, f"malformed or truncated {what} JSON: {exc}", series=series,
+                         field="body") from None
+    if not isinstance(doc, dict):
+        raise ParseError(SOURCE, f"{what} JSON is a {type(doc).__name__}, expected an object",
+                         series=series, field="body")
+    if "error_code" in doc or "error_message" in doc:
+        raise ParseError(SOURCE, f"API error {doc.get('error_code')}: {doc.get('error_message')}",
+                         series=series, field="error_message")
+    return doc
+
+
+def _date(value: object, *, series: str, field: str) -> dt.date:
+    if not isinstance(value, str):
+        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {value!r}",
+                         series=series, field=field)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ParseError(SOURCE, f"not a date: {value!r}", series=series, field=field) from None
+
+
+def parse_observations(
+    content: bytes, *, series: Series, payload_hash: str, fetched_on: dt.date,
+    cancelled: dict[dt.date, str] | None = None,
+) -> pa.Table:
+    """Parse ``fred/series/observations`` (output_type=1: one row per value and real-time period).
+
+    "." means FRED has no number: the row is kept with value NULL and a status. It is ``cancelled``
+    when the maintained list says the release will never come, ``missing`` otherwise.
+    """
+    sid = series.series_id
+    doc = load_json(content, series=sid, what="observations")
+    obs = doc.get("observations")
+    if not isinstance(obs, list):
+        raise ParseError(SOURCE, "missing or non-list 'observations'", series=sid, field="observations")
+    units = doc.get("units", "lin")
+    if units != "lin":
+        raise ParseError(SOURCE, f"transformed units {units!r}; only 'lin' (levels) is accepted",
+                         series=sid, field="units")
+    cancelled = cancelled or {}
+    cols: dict[str, list] = {k: [] for k in OBSERVATIONS_SCHEMA.names}
+    seen: set[tuple[dt.date, dt.date]] = set()
+    for i, row in enumerate(obs):
+        if not isinstance(row, dict):
+            raise ParseError(SOURCE, f"observation #{i} is not an object", series=sid, field="observations")
+        if set(row) != OBS_FIELDS:
+            extra, missing = sorted(set(row) - OBS_FIELDS), sorted(OBS_FIELDS - set(row))
+            raise ParseError(SOURCE, f"schema drift in observation #{i}: extra {extra}, missing {missing}",
+                             series=sid, field=(extra or missing)[0])
+        obs_date = _date(row["date"], series=sid, field="date")
+        start = _date(row["realtime_start"], series=sid, field="realtime_start")
+        end = _date(row["realtime_end"], series=sid, field="realtime_end")
+        if end < start:
+            raise ParseError(SOURCE, f"realtime_end {end} before realtime_start {start} on {obs_date}",
+                             series=sid, field="realtime_end")
+        if start > fetched_on:
+            raise ParseError(SOURCE, f"realtime_start {start} is in the future (fetched {fetched_on})",
+                             series=sid, field="realtime_start")
+        if (obs_date, start) in seen:
+            raise ParseError(SOURCE, f"duplicate observation {obs_date} for vintage {start}",
+                             series=sid, field="date")
+        seen.add((obs_date, start))
+        raw = row["value"]
+        if not isinstance(raw, str):
+            raise ParseError(SOURCE, f"value on {obs_date} is {type(raw).__name__} {raw!r}, expected a string",
+                             series=sid, field="value")
+        value, status, reason = None, "ok", None
+        if raw.strip() in (".", ""):
+            if obs_date in cancelled:
+                status, reason = "cancelled", cancelled[obs_date]
+            else:
+                status, reason = "missing", "FRED reported '.' (no value for this period)"
+        else:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ParseError(SOURCE, f"value on {obs_date} is not a number: {raw[:40]!r}",
+                                 series=sid, field="value") from None
+            if not math.isfinite(value):
+                raise ParseError(SOURCE, f"value on {obs_date} is not finite: {raw!r}", series=sid,
+                                 field="value")
+        cols["source"].append(SOURCE)
+        cols["series_id"].append(sid)
+        cols["obs_date"].append(obs_date)
+        cols["value"].append(value)
+        cols["value_status"].append(status)
+        cols["status_reason"].append(reason)
+        cols["realtime_start"].append(start)
+        cols["realtime_end"].append(end)
+        cols["payload_hash"].append(payload_hash)
+    return pa.table(cols, schema=OBSERVATIONS_SCHEMA)
+
+
+SERIES_SCHEMA = pa.schema([
+    ("source", pa.string()), ("series_id", pa.string()), ("title", pa.string()), ("units", pa.string()),
+    ("frequency_short", pa.string()), ("seasonal_adjustment_short", pa.string()),
+    ("last_updated", pa.string()), ("observation_start", pa.date32()), ("observation_end", pa.date32()),
+    ("realtime_start", pa.date32()), ("payload_hash", pa.string()),
+])
+
+
+def parse_series(content: bytes, *, series: Series, payload_hash: str) -> pa.Table:
+    """Parse ``fred/series`` metadata, and refuse a unit change against the catalog (e.g. ×1000)."""
+    sid = series.series_id
+    doc = load_json(content, series=sid, what="series")
+    items = doc.get("seriess")
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        raise ParseError(SOURCE, "expected exactly one entry in 'seriess'", series=sid, field="seriess")
+    s = items[0]
+    if s.get("id") != sid:
+        raise ParseError(SOURCE, f"unknown or unexpected series id {s.get('id')!r}", series=sid, field="id")
+    if s.get("units") != series.unit:
+        raise ParseError(SOURCE, f"unit changed: catalog says {series.unit!r}, payload says {s.get('units')!r}",
+                         series=sid, field="units")
+    if s.get("frequency_short") != series.frequency:
+        raise ParseError(SOURCE, f"frequency changed: catalog {series.frequency!r}, payload "
+                         f"{s.get('frequency_short')!r}", series=sid, field="frequency_short")
+    row = {
+        "source": SOURCE, "series_id": sid, "title": s.get("title"), "units": s.get("units"),
+        "frequency_short": s.get("frequency_short"),
+        "seasonal_adjustment_short": s.get("seasonal_adjustment_short"),
+        "last_updated": s.get("last_updated"),
+        "observation_start": _date(s.get("observation_start"), series=sid, field="observation_start"),
+        "observation_end": _date(s.get("observation_end"), series=sid, field="observation_end"),
+        "realtime_start": _date(s.get("realtime_start"), series=sid, field="realtime_start"),
+        "payload_hash": payload_hash,
+    }
+    return pa.Table.from_pylist([row], schema=SERIES_SCHEMA)
+
+
+RELEASE_DATES_SCHEMA = pa.schema([
+    ("source", pa.string()), ("release_id", pa.int32()), ("release_name", pa.string()),
+    ("release_date", pa.date32()), ("payload_hash", pa.string()),
+])
+
+
+def parse_release_dates(content: bytes, *, release_id: int, release_name: str, payload_hash: str) -> pa.Table:
+    """Parse ``fred/release/dates`` (with include_release_dates_with_no_data=true: the schedule)."""
+    label = f"release {release_id}"
+    doc = load_json(content, series=label, what="release dates")
+    items = doc.get("release_dates")
+    if not isinstance(items, list):
+        raise ParseError(SOURCE, "missing or non-list 'release_dates'", series=label, field="release_dates")
+    dates = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("release_id") != release_id:
+            raise ParseError(SOURCE, f"entry #{i} is not for release {release_id}", series=label,
+                             field="release_id")
+        dates.append(_date(item.get("date"), series=label, field="date"))
+    if len(dates) != len(set(dates)):
+        raise ParseError(SOURCE, "duplicate release date", series=label, field="date")
+    n = len(dates)
+    return pa.table({
+        "source": [SOURCE] * n, "release_id": [release_id] * n, "release_name": [release_name] * n,
+        "release_date": dates, "payload_hash": [payload_hash] * n,
+    }, schema=RELEASE_DATES_SCHEMA)

@@ -1,0 +1,133 @@
+"""Bulk, idempotent loads of parsed Arrow tables into the ``raw`` schema of the working DuckDB.
+
+One transaction per payload: either every row of a payload lands, or none does. A payload already
+loaded (same content hash, same table) is skipped; rows already present under their natural key are
+not inserted again, so loading the same data twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.errors import SourceError
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str  # schema-qualified, e.g. raw.fred__observations
+    ddl: str  # column list
+    key: tuple[str, ...]  # natural key (with the vintage column)
+    mutable: tuple[str, ...] = ()  # columns a later payload may update (e.g. a vintage closing)
+    checked: tuple[str, ...] = ()  # columns that must never change under the same key
+
+
+RAW_TABLES: dict[str, RawTable] = {
+    t.name: t
+    for t in [
+        RawTable(
+            "raw.fred__observations",
+            """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, obs_date DATE NOT NULL,
+               value DOUBLE, value_status VARCHAR NOT NULL, status_reason VARCHAR,
+               realtime_start DATE NOT NULL, realtime_end DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
+            key=("source", "series_id", "obs_date", "realtime_start"),
+            mutable=("realtime_end",),
+            checked=("value",),
+        ),
+        RawTable(
+            "raw.fred__series",
+            """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, title VARCHAR, units VARCHAR,
+               frequency_short VARCHAR, seasonal_adjustment_short VARCHAR, last_updated VARCHAR,
+               observation_start DATE, observation_end DATE, realtime_start DATE NOT NULL,
+               payload_hash VARCHAR NOT NULL""",
+            key=("source", "series_id", "realtime_start"),
+            mutable=("title", "units", "last_updated", "observation_end", "payload_hash"),
+        ),
+        RawTable(
+            "raw.fred__release_dates",
+            """source VARCHAR NOT NULL, release_id INTEGER NOT NULL, release_name VARCHAR,
+               release_date DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
+            key=("source", "release_id", "release_date"),
+        ),
+    ]
+}
+
+LOADS_DDL = """CREATE TABLE IF NOT EXISTS raw._loads (
+    load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, source VARCHAR NOT NULL,
+    rows_in BIGINT NOT NULL, rows_inserted BIGINT NOT NULL, loaded_at TIMESTAMPTZ DEFAULT now())"""
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(LOADS_DDL)
+    for t in RAW_TABLES.values():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl})")
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, load_id: str, table: str | None = None) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM raw._loads WHERE load_id = ? AND (? IS NULL OR table_name = ?)",
+        [load_id, table, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def loaded_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT DISTINCT load_id FROM raw._loads").fetchall()}
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All-or-nothing: a bad payload anywhere rolls back every load of the run's ingest step."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, load_id: str, source: str, *,
+    check_loaded: bool = True,
+) -> int:
+    """Append `rows` to `table` unless `load_id` (content hash + request key) was loaded before.
+
+    Returns the number of rows inserted. Call inside ``transaction``.
+    """
+    t = RAW_TABLES[table]
+    if check_loaded and already_loaded(con, load_id, t.name):
+        return 0
+    con.register("incoming", rows)
+    try:
+        on = " AND ".join(f"t.{k} = i.{k}" for k in t.key)
+        if t.checked:
+            differs = " OR ".join(f"t.{c} IS DISTINCT FROM i.{c}" for c in t.checked)
+            clash = con.execute(
+                f"SELECT i.series_id, i.obs_date::VARCHAR FROM incoming i JOIN {t.name} t ON {on} "
+                f"WHERE {differs} LIMIT 1"
+            ).fetchone()
+            if clash:
+                raise SourceError(source, f"vintage {clash[1]} already loaded with a different value "
+                                  f"(load {load_id[:12]})", series=clash[0], field="value")
+        if t.mutable:
+            sets = ", ".join(f"{c} = i.{c}" for c in t.mutable)
+            differs = " OR ".join(f"t.{c} IS DISTINCT FROM i.{c}" for c in t.mutable)
+            con.execute(f"UPDATE {t.name} AS t SET {sets} FROM incoming i WHERE {on} AND ({differs})")
+        n = con.execute(  # DuckDB answers an INSERT with the number of rows it inserted
+            f"INSERT INTO {t.name} BY NAME SELECT * FROM incoming i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {t.name} t WHERE {on})"
+        ).fetchone()[0]
+        con.execute(
+            "INSERT INTO raw._loads (load_id, table_name, source, rows_in, rows_inserted) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [load_id, t.name, source, rows.num_rows, n],
+        )
+        return n
+    finally:
+        con.unregister("incoming")
