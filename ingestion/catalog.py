@@ -39,6 +39,7 @@ class Series:
     release_id: int
     revisable: bool
     title: str
+    discontinued_on: dt.date | None = None
 
 
 @cache
@@ -49,8 +50,9 @@ def fred_series() -> dict[str, Series]:
             sid = validate_series_id(row["series_id"])
             if row["loop"] not in LOOPS or row["frequency"] not in FREQUENCIES:
                 raise ValueError(f"catalog: series {sid}: bad loop or frequency")
+            ended = dt.date.fromisoformat(row["discontinued_on"]) if row.get("discontinued_on") else None
             out[sid] = Series(sid, row["loop"], row["unit"], row["frequency"], row["release"],
-                              int(row["release_id"]), row["revisable"] == "true", row["title"])
+                              int(row["release_id"]), row["revisable"] == "true", row["title"], ended)
     return out
 
 
@@ -62,7 +64,7 @@ def with_replicas(scale: int) -> dict[str, Series]:
         for s in base.values():
             rid = f"{s.series_id}_X{k:03d}"
             out[rid] = Series(rid, "scale_replica", s.unit, s.frequency, s.release, s.release_id,
-                              s.revisable, f"{s.title} (scale replica {k})")
+                              s.revisable, f"{s.title} (scale replica {k})", s.discontinued_on)
     return out
 
 
@@ -92,3 +94,32 @@ def cancellation(series_id: str, period: dt.date) -> CancelledRelease | None:
         if c.series_id == series_id and c.period == period:
             return c
     return None
+
+
+def catalog_tables(scale: int = 1):
+    """The registries as Arrow tables, for ``raw.catalog__*`` (replaced whole on every load)."""
+    import pyarrow as pa
+
+    series = list(with_replicas(scale).values())
+    return {
+        "raw.catalog__series": pa.table({
+            "source": ["fred"] * len(series),
+            "series_id": [s.series_id for s in series],
+            "loop_name": [s.loop for s in series],
+            "unit": [s.unit for s in series],
+            "frequency": [s.frequency for s in series],
+            "release_name": [s.release for s in series],
+            "release_id": pa.array([s.release_id for s in series], pa.int32()),
+            "is_revisable": [s.revisable for s in series],
+            "title": [s.title for s in series],
+            "discontinued_on": pa.array([s.discontinued_on for s in series], pa.date32()),
+        }),
+        "raw.catalog__cancelled_releases": pa.table({
+            "source": [c.source for c in cancelled_releases()],
+            "series_id": [c.series_id for c in cancelled_releases()],
+            "period": [c.period for c in cancelled_releases()],
+            "scheduled_on": [c.scheduled_on for c in cancelled_releases()],
+            "announced_on": [c.announced_on for c in cancelled_releases()],
+            "statement": [c.statement for c in cancelled_releases()],
+        }),
+    }

@@ -131,3 +131,16 @@ def load(
         return n
     finally:
         con.unregister("incoming")
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> dict[str, int]:
+    """Replace small configuration tables whole (the catalog), in one transaction."""
+    with transaction(con):
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        for name, rows in tables.items():
+            con.register("incoming", rows)
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming")
+            finally:
+                con.unregister("incoming")
+    return {name: rows.num_rows for name, rows in tables.items()}
