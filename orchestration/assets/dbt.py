@@ -1,0 +1,80 @@
+"""dbt models as Dagster assets (dagster-dbt): keys and groups by layer, dbt tests as asset checks."""
+
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.assets.ingestion import WRITER_POOL
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+LAYERS = ("staging", "intermediate", "marts")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    """True when the manifest is missing or older than any model, macro, seed or project file."""
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project.project_dir / "dbt_project.yml", *project.project_dir.glob("models/**/*"),
+               *project.project_dir.glob("macros/**/*"), *project.project_dir.glob("seeds/**/*"),
+               *project.project_dir.glob("tests/**/*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> None:
+    """`dbt parse` when needed, so a fresh clone and an edited model both load without a manual step."""
+    if manifest_is_stale(project):
+        project.preparer.prepare(project)
+
+
+class FragilityTranslator(DagsterDbtTranslator):
+    """Models are keyed and grouped by layer: staging/stg_..., intermediate/int_..., marts/fct_..."""
+
+    def _layer(self, props: Mapping[str, Any]) -> str | None:
+        fqn = props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else None
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        layer = self._layer(dbt_resource_props)
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot") and layer:
+            return dg.AssetKey([layer, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return self._layer(dbt_resource_props) or super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        tags = dict(super().get_tags(dbt_resource_props))
+        layer = self._layer(dbt_resource_props)
+        if layer:
+            tags["layer"] = layer
+        loop = (dbt_resource_props.get("meta") or {}).get("loop")
+        if loop:
+            tags["loop"] = loop
+        return tags
+
+
+translator = FragilityTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def build_dbt_assets(project: DbtProject = dbt_project) -> dg.AssetsDefinition:
+    ensure_manifest(project)
+
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=translator,
+                pool=WRITER_POOL, name="fragility_dbt")
+    def fragility_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """`dbt build`: every model, then its tests (reported as asset checks)."""
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return fragility_dbt

@@ -1,0 +1,133 @@
+"""`fragility`: build the warehouse, open the UI, query the published copy.
+
+Errors print one line saying what failed and what to do; ``--verbose`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from orchestration.settings import SOURCES, Settings
+
+DAGSTER_YAML = """# Written by `fragility`: local instance for the CLI and the UI.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # DuckDB has one writer: every asset that writes declares pool "duckdb_writer".
+    default_limit: 1
+"""
+
+
+class CliError(click.ClickException):
+    def show(self, file=None) -> None:  # one line, no "Error:" noise
+        click.echo(f"fragility: {self.message}", err=True)
+
+
+def _settings(home: str | None, source: str = "sample", files_dir: str | None = None, scale: int = 1) -> Settings:
+    env_home = home or os.environ.get("FRAGILITY_HOME", "warehouse")
+    settings = Settings(Path(env_home).expanduser().resolve(), source,
+                        Path(files_dir).expanduser().resolve() if files_dir else None, scale)
+    os.environ.update(settings.export())
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    cfg = settings.dagster_home / "dagster.yaml"
+    if not cfg.exists() or cfg.read_text() != DAGSTER_YAML:
+        cfg.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks and Dagster's own log lines.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Fragility Radar: how fragile is the US financial system, point in time.
+
+    \b
+    Quick start (offline, embedded sample data):
+      fragility run              ingest -> dbt build -> Great Expectations -> publish
+      fragility sql "select * from marts.fct_fragility_daily order by as_of_date desc limit 5"
+      fragility dev              the Dagster UI on http://127.0.0.1:3000
+
+    Data lives in --home / FRAGILITY_HOME (default ./warehouse); analysts open
+    HOME/fragility.duckdb, which is replaced atomically only after every blocking check passes.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+@main.command()
+@click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True,
+              help="sample: embedded generator; files: a folder of downloads; live: the public APIs.")
+@click.option("--files-dir", type=click.Path(file_okay=False), help="Folder for --source files.")
+@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Sample size multiplier (benchmarks).")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.pass_context
+def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None) -> None:
+    """Build the whole warehouse and publish it if every blocking check passes."""
+    verbose = ctx.obj["verbose"]
+    try:
+        if source == "files" and not files_dir:
+            raise CliError("--source files needs --files-dir DIR (a folder of FRED graph downloads)")
+        settings = _settings(home, source, files_dir, scale)
+        from orchestration.runner import run_pipeline
+
+        outcome = run_pipeline(settings, verbose=verbose)
+    except CliError:
+        raise
+    except Exception as exc:  # one line unless --verbose
+        if verbose:
+            raise
+        raise CliError(f"{type(exc).__name__}: {exc} (rerun with --verbose for the traceback)") from exc
+    for line in outcome.summary:
+        click.echo(line)
+    if not outcome.success:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.option("--port", type=int, default=3000, show_default=True)
+@click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True)
+@click.option("--files-dir", type=click.Path(file_okay=False))
+def dev(home: str | None, port: int, source: str, files_dir: str | None) -> None:
+    """Start the Dagster UI, bound to 127.0.0.1 only."""
+    _settings(home, source, files_dir)
+    from orchestration.assets.dbt import ensure_manifest
+
+    ensure_manifest()
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+           "-p", str(port)]
+    click.echo(f"Dagster UI: http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    raise SystemExit(subprocess.call(cmd))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+def sql(query: str, home: str | None) -> None:
+    """Run a read-only QUERY against the published warehouse."""
+    import duckdb
+
+    settings = _settings(home)
+    if not settings.published_db.exists():
+        raise CliError(f"no published warehouse at {settings.published_db}; run `fragility run` first")
+    try:
+        con = duckdb.connect(str(settings.published_db), read_only=True)
+    except duckdb.Error as exc:
+        raise CliError(f"cannot open {settings.published_db} read-only: {exc}".splitlines()[0]) from exc
+    try:
+        rel = con.sql(query)
+        if rel is None:
+            return
+        rel.show(max_rows=200, max_width=200)
+    except duckdb.Error as exc:
+        raise CliError(str(exc).splitlines()[0]) from exc
+    finally:
+        con.close()

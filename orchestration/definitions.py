@@ -1,0 +1,37 @@
+"""The one Definitions object: ingestion, dbt, GX checks and publish, with serialised DuckDB writers."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import build_dbt_assets, dbt_project
+from orchestration.assets.ingestion import catalog, fred_raw
+from orchestration.assets.publish import build_publish_asset
+from orchestration.checks import gx_checks
+from orchestration.resources import build_resources
+from orchestration.settings import Settings
+
+settings = Settings.from_env()
+os.environ.update(settings.export())  # the dbt subprocess reads FRAGILITY_BUILD_DB from here
+
+fragility_dbt = build_dbt_assets()
+mart_keys = [k for k in fragility_dbt.keys if k.path[0] == "marts"]
+published = build_publish_asset(mart_keys)
+
+full_build = dg.define_asset_job(
+    "full_build",
+    selection=dg.AssetSelection.all(),
+    description="Ingest, dbt build, Great Expectations checks, publish: what `fragility run` executes.",
+)
+
+defs = dg.Definitions(
+    assets=[catalog, fred_raw, fragility_dbt, published],
+    asset_checks=gx_checks,
+    jobs=[full_build],
+    resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},
+    # One process, one step at a time: DuckDB has a single writer.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,74 @@
+"""Publish the working database for analysts: checkpoint, copy, verify, atomic rename.
+
+Readers that hold the old file keep reading it (the rename swaps the directory entry, not the
+inode), new readers see the new file, and a crash at any step leaves the old published file intact.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    bytes: int
+    tables: int
+
+
+def checkpoint(db: Path) -> None:
+    """Fold the write-ahead log into the file, so the file alone is the whole database."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    wal = Path(f"{db}.wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise PublishError(f"publish: {db} still has a write-ahead log after CHECKPOINT; another writer?")
+
+
+def publish(build_db: Path, published_db: Path) -> Published:
+    if not build_db.exists():
+        raise PublishError(f"publish: working database {build_db} does not exist")
+    checkpoint(build_db)
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    try:
+        with open(build_db, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, length=16 * 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        tables = _verify(tmp)
+        os.replace(tmp, published_db)
+        dir_fd = os.open(published_db.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Published(published_db, published_db.stat().st_size, tables)
+
+
+def _verify(candidate: Path) -> int:
+    """Open the copy read-only before it replaces anything: a copy that does not open never ships."""
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        n = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    if n == 0:
+        raise PublishError(f"publish: {candidate} has no marts tables; refusing to publish it")
+    return n

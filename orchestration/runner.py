@@ -1,0 +1,165 @@
+"""Execute the full_build job in-process with progress per stage, then summarise the result.
+
+The CLI, the benchmark and the end-to-end tests all run the pipeline through here, i.e. through the
+same Definitions object the UI shows, so there is one code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+STAGES = (("ingest", ("catalog", "fred_raw")), ("dbt build", ("fragility_dbt",)), ("publish", ("warehouse",)))
+
+
+def stage_of(step_key: str) -> str:
+    if "gx_" in step_key:
+        return "checks"
+    for stage, prefixes in STAGES:
+        if step_key.startswith(prefixes):
+            return stage
+    return "ingest" if step_key.startswith("raw") else "checks"
+
+
+@dataclass
+class Outcome:
+    success: bool
+    run_id: str
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    total_seconds: float = 0.0
+
+
+class _Progress(logging.Handler):
+    """Turns Dagster step events into one progress line per finished step."""
+
+    def __init__(self, echo: Callable[[str], None], outcome: Outcome) -> None:
+        super().__init__(logging.DEBUG)  # Dagster logs its events at DEBUG
+        self.echo, self.outcome = echo, outcome
+        self.started: dict[str, float] = {}
+        self.materialized: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_event", None)
+        if event is None:
+            return
+        step = event.step_key or ""
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.started[step] = time.perf_counter()
+        elif kind == "ASSET_MATERIALIZATION":
+            self.materialized[step] = self.materialized.get(step, 0) + 1
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed:
+                key = "/".join(data.asset_key.path)
+                desc = data.description or ""
+                self.outcome.failed_checks.append(f"check {data.check_name} on {key} failed: {desc}".rstrip(": "))
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            took = time.perf_counter() - self.started.get(step, time.perf_counter())
+            stage = stage_of(step)
+            self.outcome.stage_seconds[stage] = self.outcome.stage_seconds.get(stage, 0.0) + took
+            mark = {"STEP_SUCCESS": "ok  ", "STEP_FAILURE": "FAIL", "STEP_SKIPPED": "skip"}[kind]
+            extra = f", {self.materialized.get(step, 0)} assets" if self.materialized.get(step) else ""
+            self.echo(f"  [{mark}] {stage:<9} {step} ({took:.1f}s{extra})")
+            if kind == "STEP_FAILURE":
+                err = event.event_specific_data.error
+                reason = (err.message if err else "failed").strip().splitlines()
+                self.outcome.failed_steps.append(f"{step}: {reason[-1] if reason else 'failed'}")
+
+
+def _progress_logger(echo: Callable[[str], None], outcome: Outcome) -> dg.LoggerDefinition:
+    @dg.logger(description="One line per finished step (used by `fragility run`).")
+    def progress(_init_context):
+        log = logging.Logger("fragility.progress", level=logging.DEBUG)
+        log.addHandler(_Progress(echo, outcome))
+        return log
+
+    return progress
+
+
+def _stdout_echo(line: str) -> None:
+    print(line, file=sys.__stdout__, flush=True)
+
+
+def run_pipeline(
+    settings: Settings, *, echo: Callable[[str], None] = _stdout_echo, verbose: bool = False
+) -> Outcome:
+    t0 = time.perf_counter()
+    outcome = Outcome(success=False, run_id="")
+    echo(f"fragility: source={settings.source} scale={settings.scale} home={settings.home}")
+    from orchestration.assets.dbt import ensure_manifest, manifest_is_stale
+
+    t = time.perf_counter()
+    if manifest_is_stale():
+        echo("  [....] prepare   dbt parse (manifest missing or out of date)")
+        ensure_manifest()
+    outcome.stage_seconds["prepare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from orchestration.definitions import defs
+
+    outcome.stage_seconds["load definitions"] = time.perf_counter() - t
+    job = defs.resolve_job_def("full_build").with_logger_defs(
+        {"progress": _progress_logger(echo, outcome), "console": dg.colored_console_logger}
+    )
+    run_config = {"loggers": {"progress": {}, **({"console": {}} if verbose else {})}}
+    # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
+    log_dir = settings.home / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.get() as instance, open(log_dir / "last_run.log", "w") as log_file:
+        sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
+        with sink:
+            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    outcome.run_id = result.run_id
+    outcome.success = result.success
+    outcome.total_seconds = time.perf_counter() - t0
+    outcome.summary = summarise(settings, outcome)
+    return outcome
+
+
+def summarise(settings: Settings, outcome: Outcome) -> list[str]:
+    import duckdb
+
+    lines = ["stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in outcome.stage_seconds.items())
+             + f"; total {outcome.total_seconds:.1f}s"]
+    if not outcome.success:
+        lines.append("FAILED: the published warehouse was left unchanged.")
+        lines += [f"  {line}" for line in outcome.failed_steps + outcome.failed_checks]
+        if settings.published_db.exists():
+            lines.append(f"last good copy: {settings.published_db}")
+        return lines
+    # Read the working copy: it equals what was just published, and an analyst's CLI session may
+    # hold a lock on the published file.
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT f.as_of_date, f.composite_score, f.loops_in_stress, d.fog_note "
+            "FROM marts.fct_fragility_daily f LEFT JOIN marts.fct_data_fog d USING (as_of_date) "
+            "ORDER BY f.as_of_date DESC LIMIT 1"
+        ).fetchone()
+        stressed = [r[0] for r in con.execute(
+            "SELECT loop_name FROM intermediate.int_loop_scores WHERE view_name = 'as_known' AND in_stress "
+            "AND as_of_date = (SELECT max(as_of_date) FROM marts.fct_fragility_daily) ORDER BY 1"
+        ).fetchall()]
+    finally:
+        con.close()
+    if row:
+        day, score, n, fog = row
+        loops = [x for x in stressed if x != "repo_radar"]
+        lines.append(f"as of {day}: composite fragility {score:.1f}/100; loops in stress: {n}"
+                     + (f" ({', '.join(loops)})" if loops else "")
+                     + ("; repo radar in stress" if "repo_radar" in stressed else ""))
+        lines.append(fog or "confidence: n/a")
+    lines.append(f"published: {settings.published_db}")
+    return lines

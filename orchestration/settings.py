@@ -1,0 +1,57 @@
+"""Where data lives and which source feeds the run, read once from the environment.
+
+``FRAGILITY_HOME`` (default ``./warehouse``) holds everything a run writes::
+
+    HOME/build/fragility.duckdb   the working copy (single writer: the pipeline)
+    HOME/fragility.duckdb         the published copy analysts open (swapped in atomically)
+    HOME/landing/                 raw payloads, manifest and quarantine
+    HOME/dagster/                 the Dagster instance (run history for the UI)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCES = ("sample", "files", "live")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    source: str = "sample"
+    files_dir: Path | None = None
+    scale: int = 1
+
+    @property
+    def build_db(self) -> Path:
+        return self.home / "build" / "fragility.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.home / "fragility.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("FRAGILITY_HOME", "warehouse")).expanduser().resolve()
+        source = os.environ.get("FRAGILITY_SOURCE", "sample")
+        files_dir = os.environ.get("FRAGILITY_FILES_DIR")
+        scale = int(os.environ.get("FRAGILITY_SCALE", "1"))
+        if source not in SOURCES:
+            raise ValueError(f"FRAGILITY_SOURCE={source!r}: expected one of {', '.join(SOURCES)}")
+        if scale < 1:
+            raise ValueError(f"FRAGILITY_SCALE={scale}: expected a whole number >= 1")
+        return cls(home, source, Path(files_dir).resolve() if files_dir else None, scale)
+
+    def export(self) -> dict[str, str]:
+        """The environment that reproduces these settings (for the dbt subprocess and the UI)."""
+        env = {"FRAGILITY_HOME": str(self.home), "FRAGILITY_SOURCE": self.source,
+               "FRAGILITY_SCALE": str(self.scale), "FRAGILITY_BUILD_DB": str(self.build_db)}
+        if self.files_dir:
+            env["FRAGILITY_FILES_DIR"] = str(self.files_dir)
+        return env
