@@ -1,7 +1,5 @@
 """The one Definitions object: ingestion, dbt, GX checks and publish, with serialised DuckDB writers."""
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg
@@ -14,24 +12,25 @@ from orchestration.checks import gx_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
 
-settings = Settings.from_env()
-os.environ.update(settings.export())  # the dbt subprocess reads FRAGILITY_BUILD_DB from here
 
-fragility_dbt = build_dbt_assets()
-mart_keys = [k for k in fragility_dbt.keys if k.path[0] == "marts"]
-published = build_publish_asset(mart_keys)
+def build_defs(settings: Settings) -> dg.Definitions:
+    """Definitions bound to one home and source (the UI uses the environment's; tests use temp homes)."""
+    os.environ.update(settings.export())  # the dbt subprocess reads FRAGILITY_BUILD_DB from here
+    fragility_dbt = build_dbt_assets()
+    mart_keys = [k for k in fragility_dbt.keys if k.path[0] == "marts"]
+    full_build = dg.define_asset_job(
+        "full_build",
+        selection=dg.AssetSelection.all(),
+        description="Ingest, dbt build, Great Expectations checks, publish: what `fragility run` executes.",
+    )
+    return dg.Definitions(
+        assets=[catalog, fred_raw, fragility_dbt, build_publish_asset(mart_keys)],
+        asset_checks=gx_checks,
+        jobs=[full_build],
+        resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},
+        # One process, one step at a time: DuckDB has a single writer.
+        executor=dg.in_process_executor,
+    )
 
-full_build = dg.define_asset_job(
-    "full_build",
-    selection=dg.AssetSelection.all(),
-    description="Ingest, dbt build, Great Expectations checks, publish: what `fragility run` executes.",
-)
 
-defs = dg.Definitions(
-    assets=[catalog, fred_raw, fragility_dbt, published],
-    asset_checks=gx_checks,
-    jobs=[full_build],
-    resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},
-    # One process, one step at a time: DuckDB has a single writer.
-    executor=dg.in_process_executor,
-)
+defs = build_defs(Settings.from_env())
