@@ -9,17 +9,40 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from ingestion.errors import SourceError
 from ingestion.landing import Landing, Payload
-from ingestion.loader import ensure_raw_schema, load, loaded_ids, transaction
+from ingestion.loader import RawTable, ensure_raw_schema, load, loaded_ids, transaction
 
-Parser = Callable[[Payload, bytes], list[tuple[str, pa.Table]]]
+Parser = Callable[[Payload, bytes], list[tuple[RawTable, pa.Table]]]
+
+
+@dataclass(frozen=True)
+class AcquireContext:
+    """What a source needs to produce payloads: the mode and where to land them."""
+
+    mode: str  # sample | live | files
+    landing: Landing
+    scale: int = 1
+    files_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source: its raw tables, how it acquires payloads (per mode) and its pure parser."""
+
+    name: str
+    tables: tuple[RawTable, ...]
+    acquire: Callable[[AcquireContext], Iterator[Payload]]
+    parse: Parser
+    loop: str | None = None  # the fragility loop it mainly feeds (a Dagster tag)
+    description: str = ""
 
 
 @dataclass
@@ -43,13 +66,19 @@ def load_id(payload: Payload) -> str:
     return f"{payload.content_hash}:{key}"
 
 
+def run_source(con: duckdb.DuckDBPyConnection, source: Source, ctx: AcquireContext) -> IngestReport:
+    """Acquire in the context's mode, then parse and load through the one shared path."""
+    return ingest(con, ctx.landing, source, source.acquire(ctx))
+
+
 def ingest(
-    con: duckdb.DuckDBPyConnection, landing: Landing, source: str, payloads: Iterable[Payload],
-    parse: Parser,
+    con: duckdb.DuckDBPyConnection, landing: Landing, source: Source, payloads: Iterable[Payload]
 ) -> IngestReport:
     t0 = time.perf_counter()
-    report = IngestReport(source)
-    ensure_raw_schema(con)
+    parse = source.parse
+    report = IngestReport(source.name)
+    source_name = source.name
+    ensure_raw_schema(con, source.tables)
     with transaction(con):
         done = loaded_ids(con)
         for payload in payloads:
@@ -64,14 +93,14 @@ def ingest(
                 landing.quarantine(payload, err)
                 raise
             except Exception as err:  # a parser bug must still name the payload, and quarantine it
-                wrapped = SourceError(source, f"unexpected {type(err).__name__}: {err}",
+                wrapped = SourceError(source_name, f"unexpected {type(err).__name__}: {err}",
                                       series=str(payload.request.get("series_id")), field="body")
                 landing.quarantine(payload, wrapped)
                 raise wrapped from err
             for table, rows in parsed:
-                report.rows_in[table] = report.rows_in.get(table, 0) + rows.num_rows
-                n = load(con, table, rows, lid, source, check_loaded=False)
-                report.rows_inserted[table] = report.rows_inserted.get(table, 0) + n
+                report.rows_in[table.name] = report.rows_in.get(table.name, 0) + rows.num_rows
+                n = load(con, table, rows, lid, source_name, check_loaded=False)
+                report.rows_inserted[table.name] = report.rows_inserted.get(table.name, 0) + n
             done.add(lid)
     report.seconds = time.perf_counter() - t0
     return report

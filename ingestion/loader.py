@@ -19,52 +19,29 @@ from ingestion.errors import SourceError
 
 @dataclass(frozen=True)
 class RawTable:
+    """A raw table: its DDL, natural key (with the vintage column) and how later payloads may touch it."""
+
     name: str  # schema-qualified, e.g. raw.fred__observations
     ddl: str  # column list
     key: tuple[str, ...]  # natural key (with the vintage column)
     mutable: tuple[str, ...] = ()  # columns a later payload may update (e.g. a vintage closing)
     checked: tuple[str, ...] = ()  # columns that must never change under the same key
+    description: str = ""
 
+    @property
+    def asset_path(self) -> list[str]:
+        return self.name.split(".")
 
-RAW_TABLES: dict[str, RawTable] = {
-    t.name: t
-    for t in [
-        RawTable(
-            "raw.fred__observations",
-            """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, obs_date DATE NOT NULL,
-               value DOUBLE, value_status VARCHAR NOT NULL, status_reason VARCHAR,
-               realtime_start DATE NOT NULL, realtime_end DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
-            key=("source", "series_id", "obs_date", "realtime_start"),
-            mutable=("realtime_end",),
-            checked=("value",),
-        ),
-        RawTable(
-            "raw.fred__series",
-            """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, title VARCHAR, units VARCHAR,
-               frequency_short VARCHAR, seasonal_adjustment_short VARCHAR, last_updated VARCHAR,
-               observation_start DATE, observation_end DATE, realtime_start DATE NOT NULL,
-               payload_hash VARCHAR NOT NULL""",
-            key=("source", "series_id", "realtime_start"),
-            mutable=("title", "units", "last_updated", "observation_end", "payload_hash"),
-        ),
-        RawTable(
-            "raw.fred__release_dates",
-            """source VARCHAR NOT NULL, release_id INTEGER NOT NULL, release_name VARCHAR,
-               release_date DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
-            key=("source", "release_id", "release_date"),
-        ),
-    ]
-}
 
 LOADS_DDL = """CREATE TABLE IF NOT EXISTS raw._loads (
     load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, source VARCHAR NOT NULL,
     rows_in BIGINT NOT NULL, rows_inserted BIGINT NOT NULL, loaded_at TIMESTAMPTZ DEFAULT now())"""
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: tuple[RawTable, ...] = ()) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(LOADS_DDL)
-    for t in RAW_TABLES.values():
+    for t in tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl})")
 
 
@@ -93,14 +70,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, load_id: str, source: str, *,
+    con: duckdb.DuckDBPyConnection, t: RawTable, rows: pa.Table, load_id: str, source: str, *,
     check_loaded: bool = True,
 ) -> int:
     """Append `rows` to `table` unless `load_id` (content hash + request key) was loaded before.
 
     Returns the number of rows inserted. Call inside ``transaction``.
     """
-    t = RAW_TABLES[table]
     if check_loaded and already_loaded(con, load_id, t.name):
         return 0
     con.register("incoming", rows)

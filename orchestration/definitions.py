@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import build_dbt_assets, dbt_project
-from orchestration.assets.ingestion import catalog, fred_raw
+from orchestration.assets.ingestion import catalog, source_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.checks import gx_checks
 from orchestration.resources import build_resources
@@ -24,7 +24,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
         description="Ingest, dbt build, Great Expectations checks, publish: what `fragility run` executes.",
     )
     return dg.Definitions(
-        assets=[catalog, fred_raw, fragility_dbt, build_publish_asset(mart_keys)],
+        assets=[catalog, *source_assets, fragility_dbt, build_publish_asset(mart_keys)],
         asset_checks=gx_checks,
         jobs=[full_build],
         resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},

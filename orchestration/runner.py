@@ -17,12 +17,14 @@ import dagster as dg
 
 from orchestration.settings import Settings
 
-STAGES = (("ingest", ("catalog", "fred_raw")), ("dbt build", ("fragility_dbt",)), ("publish", ("warehouse",)))
+STAGES = (("ingest", ("catalog",)), ("dbt build", ("fragility_dbt",)), ("publish", ("warehouse",)))
 
 
 def stage_of(step_key: str) -> str:
     if "gx_" in step_key:
         return "checks"
+    if step_key.endswith("_raw"):
+        return "ingest"
     for stage, prefixes in STAGES:
         if step_key.startswith(prefixes):
             return stage

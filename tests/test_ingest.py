@@ -33,7 +33,7 @@ def table_digest(con) -> str:
 def loaded(tmp_path):
     landing = Landing(tmp_path)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    report = ingest(con, landing, "fred", fred.acquire_sample(landing), fred.parse)
+    report = ingest(con, landing, fred.FRED, fred.acquire_sample(landing))
     yield con, landing, report
     con.close()
 
@@ -43,11 +43,11 @@ def test_sample_ingest_counts_and_idempotence(loaded):
     assert report.skipped == 0
     assert report.rows_inserted["raw.fred__observations"] == report.rows_in["raw.fred__observations"] > 50_000
     before = table_digest(con)
-    again = ingest(con, landing, "fred", fred.acquire_sample(landing), fred.parse)
+    again = ingest(con, landing, fred.FRED, fred.acquire_sample(landing))
     assert again.skipped == again.payloads == report.payloads
     assert table_digest(con) == before
     # Re-parsing from the landing zone (no generator, no network) also changes nothing.
-    replay = ingest(con, landing, "fred", iter(landing.payloads("fred")), fred.parse)
+    replay = ingest(con, landing, fred.FRED, iter(landing.payloads("fred")))
     assert replay.rows_inserted == {} and table_digest(con) == before
 
 
@@ -71,7 +71,7 @@ def test_bad_payload_is_quarantined_and_nothing_is_written(loaded):
                         b'{"units": "lin", "observations": [{"realtime_start": "2025-11-21", "realt',
                         fetched_at=dt.datetime(2025, 11, 21, tzinfo=dt.UTC), as_of=dt.date(2025, 11, 21))
     with pytest.raises(SourceError) as info:
-        ingest(con, landing, "fred", iter([good, bad]), fred.parse)
+        ingest(con, landing, fred.FRED, iter([good, bad]))
     assert str(info.value).startswith("fred: series EFFR: field body: malformed or truncated")
     assert table_digest(con) == before  # the good payload before it was rolled back too
     quarantined = landing.root / "quarantine" / "fred" / f"{bad.content_hash}.json"
@@ -91,5 +91,5 @@ def test_conflicting_value_for_same_vintage_is_refused(loaded):
                                       ).encode(),
                            fetched_at=dt.datetime(2025, 11, 21, tzinfo=dt.UTC), as_of=dt.date(2025, 11, 21))
     with pytest.raises(SourceError, match="series EFFR: field value: vintage .* already loaded with a different"):
-        ingest(con, landing, "fred", iter([forged]), fred.parse)
+        ingest(con, landing, fred.FRED, iter([forged]))
     assert table_digest(con) == before

@@ -74,7 +74,8 @@ def test_october_2025_cpi_is_missing_with_a_reason_not_zero(published):
 def test_point_in_time_cpi_uses_only_published_vintages(published):
     # On 2025-10-20 the September CPI was not out yet (shutdown): the as-known view still shows August.
     known, revised = published.execute(
-        "SELECT max(obs_date) FILTER (WHERE view_name = 'as_known'), max(obs_date) FILTER (WHERE view_name = 'revised') "
+        "SELECT max(obs_date) FILTER (WHERE view_name = 'as_known'), "
+        "max(obs_date) FILTER (WHERE view_name = 'revised') "
         "FROM intermediate.int_series_daily WHERE series_id = 'CPIAUCSL' AND as_of_date = DATE '2025-10-20'"
     ).fetchone()
     assert known == dt.date(2025, 8, 1)

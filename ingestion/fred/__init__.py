@@ -11,11 +11,42 @@ import pyarrow as pa
 from ingestion.catalog import Series, cancelled_releases, fred_series, with_replicas
 from ingestion.errors import SourceError
 from ingestion.fred import parser, sample
+from ingestion.ingest import AcquireContext, Source
 from ingestion.landing import Landing, Payload
+from ingestion.loader import RawTable
 from ingestion.scenario import END, Scenario
 
 SOURCE = "fred"
-TABLES = ("raw.fred__observations", "raw.fred__series", "raw.fred__release_dates")
+
+OBSERVATIONS = RawTable(
+    "raw.fred__observations",
+    """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, obs_date DATE NOT NULL,
+       value DOUBLE, value_status VARCHAR NOT NULL, status_reason VARCHAR,
+       realtime_start DATE NOT NULL, realtime_end DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
+    key=("source", "series_id", "obs_date", "realtime_start"),
+    mutable=("realtime_end",),
+    checked=("value",),
+    description="FRED/ALFRED observations with every vintage (realtime_start/realtime_end); '.' kept as NULL "
+    "with a status (missing, or cancelled per the maintained list) and a reason.",
+)
+SERIES = RawTable(
+    "raw.fred__series",
+    """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, title VARCHAR, units VARCHAR,
+       frequency_short VARCHAR, seasonal_adjustment_short VARCHAR, last_updated VARCHAR,
+       observation_start DATE, observation_end DATE, realtime_start DATE NOT NULL,
+       payload_hash VARCHAR NOT NULL""",
+    key=("source", "series_id", "realtime_start"),
+    mutable=("title", "units", "last_updated", "observation_end", "payload_hash"),
+    description="FRED series metadata as fetched; a unit or frequency change against the catalog is refused.",
+)
+RELEASE_DATES = RawTable(
+    "raw.fred__release_dates",
+    """source VARCHAR NOT NULL, release_id INTEGER NOT NULL, release_name VARCHAR,
+       release_date DATE NOT NULL, payload_hash VARCHAR NOT NULL""",
+    key=("source", "release_id", "release_date"),
+    description="FRED release calendars: every scheduled date, including dates with no data yet.",
+)
+TABLES = (OBSERVATIONS, SERIES, RELEASE_DATES)
 _REPLICA = re.compile(r"^(?P<base>[A-Z0-9_]+?)_X(?P<k>\d{3})$")
 
 
@@ -37,7 +68,7 @@ def _cancelled_for(series_id: str) -> dict[dt.date, str]:
     return {c.period: c.statement for c in cancelled_releases() if c.series_id == base}
 
 
-def parse(payload: Payload, content: bytes) -> list[tuple[str, pa.Table]]:
+def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
     req = payload.request
     endpoint = req.get("endpoint")
     fetched_on = dt.date.fromisoformat(payload.as_of)
@@ -45,17 +76,17 @@ def parse(payload: Payload, content: bytes) -> list[tuple[str, pa.Table]]:
         s = lookup(req.get("series_id"))
         rows = parser.parse_observations(content, series=s, payload_hash=payload.content_hash,
                                          fetched_on=fetched_on, cancelled=_cancelled_for(s.series_id))
-        return [("raw.fred__observations", rows)]
+        return [(OBSERVATIONS, rows)]
     if endpoint == "fred/series":
         s = lookup(req.get("series_id"))
-        return [("raw.fred__series", parser.parse_series(content, series=s, payload_hash=payload.content_hash))]
+        return [(SERIES, parser.parse_series(content, series=s, payload_hash=payload.content_hash))]
     if endpoint == "fred/release/dates":
         rid = int(req["release_id"])
         names = {s.release_id: s.release for s in fred_series().values()}
         if rid not in names:
             raise SourceError(SOURCE, "release not in the catalog", series=f"release {rid}",
                               field="release_id")
-        return [("raw.fred__release_dates", parser.parse_release_dates(
+        return [(RELEASE_DATES, parser.parse_release_dates(
             content, release_id=rid, release_name=names[rid], payload_hash=payload.content_hash))]
     raise SourceError(SOURCE, f"unknown endpoint {endpoint!r}", field="endpoint")
 
@@ -80,3 +111,20 @@ def acquire_live(landing: Landing, client, *, scale: int = 1) -> Iterator[Payloa
     for rid in sorted(releases):
         got = client.release_dates(rid)
         yield landing.store(SOURCE, got.request, got.content, fetched_at=got.fetched_at, as_of=as_of)
+
+
+def acquire(ctx: AcquireContext) -> Iterator[Payload]:
+    if ctx.mode == "sample":
+        yield from acquire_sample(ctx.landing, scale=ctx.scale)
+    elif ctx.mode == "live":
+        from ingestion.fred.client import FredClient
+        from ingestion.http import HttpClient
+
+        with HttpClient() as http:
+            yield from acquire_live(ctx.landing, FredClient(http))
+    else:
+        raise SourceError(SOURCE, "the file-drop source is not available yet; use --source sample", field="source")
+
+
+FRED = Source(SOURCE, TABLES, acquire, parse, loop="policy_error",
+              description="FRED / ALFRED: macro, rates, balance sheet, spreads, labour, prices; every vintage.")
