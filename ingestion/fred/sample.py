@@ -70,7 +70,7 @@ def scheduled_release(series: Series, period: dt.date) -> dt.date:
     if f == "Q":
         if rel == "Budget and Economic Outlook":
             return max(sc.START, dt.date(period.year - 1, 1, 28))  # projections are published ahead
-        lag = 28 if rel == "Gross Domestic Product" else 50
+        lag = {"Gross Domestic Product": 28, "Distributional Financial Accounts": 80}.get(rel, 50)
         return sc.next_business_day(sc.add_months(period, 3) + dt.timedelta(lag - 1))
     raise ValueError(series.frequency)
 
@@ -121,7 +121,10 @@ def _sofr_median(s: Scenario, grid: tuple[dt.date, ...]) -> np.ndarray:
 @cache
 def _calendar_pressure(day: dt.date) -> float:
     """Month- and quarter-end pressure, and the September 2019 spike (SOFR 5.25%, p99 9%)."""
-    spikes = {d("2019-09-16"): 0.33, d("2019-09-17"): 3.15, d("2019-09-18"): 0.45, d("2019-09-19"): 0.05}
+    spikes = {d("2019-09-16"): 0.33, d("2019-09-17"): 3.15, d("2019-09-18"): 0.45, d("2019-09-19"): 0.05,
+              # March 2020: the dash for cash; SOFR traded above IOER right after the emergency cut
+              d("2020-03-12"): 0.12, d("2020-03-13"): 0.15, d("2020-03-16"): 0.20, d("2020-03-17"): 0.22,
+              d("2020-03-18"): 0.12, d("2020-03-19"): 0.06}
     if day in spikes:
         return spikes[day]
     nxt = sc.next_business_day(day)
@@ -196,7 +199,8 @@ _SIMPLE = {  # series -> (scenario path, rounding digits, multiplier)
     "WRESBAL": ("reserves_bn", 1, 1.0), "WTREGEN": ("tga_mn", 0, 1.0), "RRPONTSYD": ("on_rrp_bn", 3, 1.0),
     "BAMLC0A0CM": ("ig_oas", 2, 1.0), "BAMLH0A0HYM2": ("hy_oas", 2, 1.0),
     "LNS14024887": ("youth_excess", 1, 1.0), "LNS14000060": ("unrate", 1, 1.0),
-    "DRCLACBS": ("consumer_delinq", 2, 1.0), "MICH": ("mich", 1, 1.0), "UMCSENT": ("umcsent", 1, 1.0),
+    "DRCLACBS": ("consumer_delinq", 2, 1.0), "WFRBST01134": ("top1_share", 1, 1.0),
+    "WFRBSB50215": ("bottom50_share", 1, 1.0), "MICH": ("mich", 1, 1.0), "UMCSENT": ("umcsent", 1, 1.0),
     "NASDAQCOM": ("nasdaq", 2, 1.0), "SP500": ("sp500", 2, 1.0), "CBBTCUSD": ("btc", 2, 1.0),
     "VIXCLS": ("vix", 2, 1.0), "STLFSI4": ("stlfsi", 4, 1.0), "NFCI": ("nfci", 5, 1.0),
 }
@@ -211,7 +215,7 @@ def _with_youth(series: Series, s: Scenario, grid: list[dt.date], values: np.nda
 
 # --- vintages ------------------------------------------------------------------------------------
 
-_REVISION_NOISE = {"CPIAUCSL": 0.0006, "CPILFESL": 0.0005, "PAYEMS": 0.0004, "GDP": 0.004,
+_REVISION_NOISE = {"WFRBST01134": 0.004, "WFRBSB50215": 0.02, "CPIAUCSL": 0.0006, "CPILFESL": 0.0005, "PAYEMS": 0.0004, "GDP": 0.004,
                    "DRCLACBS": 0.02, "STLFSI4": 0.03, "NFCI": 0.01}
 _REVISION_POINTS = {"UNRATE": 0.1, "LNS14024887": 0.2, "LNS14000060": 0.1}
 

@@ -17,6 +17,7 @@
     ('int_k_shape_indicators', 'k_shape', 'consumer_delinquency', 1),
     ('int_k_shape_indicators', 'k_shape', 'inflation_expectations_1y', 1),
     ('int_k_shape_indicators', 'k_shape', 'consumer_sentiment', -1),
+    ('int_k_shape_indicators', 'k_shape', 'top1_to_bottom50_wealth_ratio', 1),
 ] %}
 
 {% for model, loop_name, column, direction in spec %}

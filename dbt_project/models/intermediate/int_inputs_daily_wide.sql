@@ -3,7 +3,7 @@
                  'NROU', 'GDP', 'DGS2', 'WALCL', 'WSHOSHO', 'WRESBAL', 'WTREGEN', 'RRPONTSYD', 'SOFR',
                  'SOFR1', 'SOFR25', 'SOFR75', 'SOFR99', 'SOFRVOL', 'BAMLC0A0CM', 'BAMLH0A0HYM2',
                  'LNS14024887', 'LNS14000060', 'DRCLACBS', 'MICH', 'UMCSENT', 'NASDAQCOM', 'SP500',
-                 'CBBTCUSD', 'VIXCLS', 'STLFSI4', 'NFCI'] %}
+                 'CBBTCUSD', 'VIXCLS', 'STLFSI4', 'NFCI', 'WFRBST01134', 'WFRBSB50215'] %}
 select
     view_name,
     as_of_date,

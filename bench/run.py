@@ -1,0 +1,154 @@
+"""Benchmark `fragility run`: wall time per stage, peak RSS, and the ratio to raw DuckDB SQL time.
+
+    uv run python bench/run.py                  # scale 1 (cold, then a re-run with no new data) and scale 10
+    uv run python bench/run.py --scales 1 100   # any scales
+
+For each scale it runs the real CLI in a subprocess on a fresh home (cold: dbt parse included), then
+again on the same home (no new data), and reads the per-stage line the CLI prints. The floor is the
+same compiled SQL dbt ran (target/run/**.sql, in DAG order) executed directly by DuckDB on a copy of
+the raw tables: pipeline time / floor time is the orchestration overhead we try to beat.
+Results are appended to bench/results/runs.jsonl. Nothing here is asserted; these are measurements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_DIR = REPO / "dbt_project"
+RESULTS = REPO / "bench" / "results"
+
+
+def run_cli(home: Path, scale: int, extra_env: dict | None = None) -> dict:
+    env = {**os.environ, **(extra_env or {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "orchestration", "run", "--home", str(home), "--scale", str(scale)],
+                         capture_output=True, text=True, env=env, cwd=REPO)
+    wall = time.perf_counter() - t0
+    # ru_maxrss of children is the max over every child so far (KiB on Linux): good enough for the
+    # largest run, which is the figure that matters; runs go from small to large.
+    peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    if out.returncode != 0:
+        raise SystemExit(f"fragility run failed at scale {scale}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    stages = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("stages:"):
+            for name, secs in re.findall(r"([a-z ]+?) ([0-9.]+)s", line.removeprefix("stages:")):
+                stages[name.strip().lstrip(",; ").strip()] = float(secs)
+    return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak_kib / 1024, 1), "stages_s": stages}
+
+
+def compiled_statements() -> list[tuple[str, str]]:
+    """(node name, SQL) for every model dbt ran, in dependency order."""
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in nodes:
+            return
+        seen.add(uid)
+        for dep in nodes[uid]["depends_on"]["nodes"]:
+            visit(dep)
+        order.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    out = []
+    for uid in order:
+        node = nodes[uid]
+        rel = Path(node["original_file_path"])
+        path = DBT_DIR / "target" / "run" / node["package_name"] / rel
+        if path.exists():
+            out.append((node["name"], path.read_text()))
+    return out
+
+
+def raw_sql_seconds(home: Path) -> float:
+    """Execute dbt's compiled DDL directly on a copy of the built warehouse (raw + models rebuilt)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "floor.duckdb"
+        shutil.copyfile(home / "build" / "fragility.duckdb", db)
+        con = duckdb.connect(str(db))
+        statements = compiled_statements()
+        t0 = time.perf_counter()
+        for _name, sql in statements:
+            for stmt in _split(sql):
+                con.execute(stmt)
+        took = time.perf_counter() - t0
+        con.close()
+    return took
+
+
+def _split(sql: str) -> list[str]:
+    # dbt-duckdb's run files hold one `create ... as (...)` per model (views and tables); replace
+    # them so the copy already holding the relation accepts them.
+    sql = re.sub(r"^\s*create\s+(table|view)\s+", r"create or replace \1 ", sql.strip(), flags=re.I)
+    return [s for s in sql.split(";\n") if s.strip()]
+
+
+def bench_scale(scale: int) -> dict:
+    home = Path(tempfile.mkdtemp(prefix=f"fragility-bench-x{scale}-"))
+    try:
+        manifest = DBT_DIR / "target" / "manifest.json"
+        if scale == 1 and manifest.exists():
+            manifest.unlink()  # a truly cold run: dbt parse included
+        cold = run_cli(home, scale)
+        warm = run_cli(home, scale)
+        floor = raw_sql_seconds(home)
+        dbt_s = cold["stages_s"].get("dbt build", 0.0)
+        return {"scale": scale, "cold": cold, "rerun_no_new_data": warm, "raw_sql_floor_s": round(floor, 2),
+                "ratio_dbt_stage_to_floor": round(dbt_s / floor, 2) if floor else None,
+                "ratio_pipeline_to_floor": round(cold["wall_s"] / floor, 2) if floor else None,
+                "warehouse_mib": round((home / "fragility.duckdb").stat().st_size / 2**20, 1)}
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def code_location_seconds() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
+                   capture_output=True, check=True, cwd=REPO,
+                   env={**os.environ, "FRAGILITY_HOME": tempfile.mkdtemp(prefix="fragility-bench-defs-")})
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for scale in args.scales:
+        row = bench_scale(scale)
+        rows.append(row)
+        print(json.dumps(row))
+    loc = code_location_seconds()
+    print(json.dumps({"dagster_definitions_validate_s": round(loc, 2)}))
+    with open(RESULTS / "runs.jsonl", "a") as fh:
+        for row in rows:
+            fh.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **row}) + "\n")
+    print("\nscale  cold_wall  rerun_wall  peak_rss_MiB  dbt_stage  raw_sql_floor  dbt/floor  stages(cold)")
+    for r in rows:
+        print(f"x{r['scale']:<5} {r['cold']['wall_s']:>8.1f}s {r['rerun_no_new_data']['wall_s']:>10.1f}s "
+              f"{r['cold']['peak_rss_mib']:>12.0f} {r['cold']['stages_s'].get('dbt build', 0):>9.1f}s "
+              f"{r['raw_sql_floor_s']:>12.2f}s {r['ratio_dbt_stage_to_floor']:>9} {r['cold']['stages_s']}")
+    print(f"dagster definitions validate: {loc:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
