@@ -27,11 +27,11 @@
 {%- endmacro %}
 
 {% macro share_low(t, p1, p25, p50, p75, p99) -%}
-    (1.0 - coalesce({{ _knot_above(t, p1, p25, p50, p75, p99, 'q') }}, 1.0))
+    (1.0 - coalesce({{ _knot_above(t, p1, p25, p50, p75, p99, 'q') }}, 1.0))::double
 {%- endmacro %}
 
 {% macro share_high(t, p1, p25, p50, p75, p99) -%}
-    (1.0 - coalesce({{ _knot_below(t, p1, p25, p50, p75, p99, 'q') }}, 0.0))
+    (1.0 - coalesce({{ _knot_below(t, p1, p25, p50, p75, p99, 'q') }}, 0.0))::double
 {%- endmacro %}
 
 {% macro share_estimate(t, p1, p25, p50, p75, p99) -%}
