@@ -59,7 +59,7 @@ def test_the_shutdown_lowers_confidence_not_the_score(wh):
         "WHERE as_of_date IN ('2025-09-26', '2025-11-12')").fetchall())
     (before_score, before_conf), (during_score, during_conf) = rows[dt.date(2025, 9, 26)], rows[dt.date(2025, 11, 12)]
     assert before_conf >= 0.95 and during_conf <= 0.8
-    # The score moves no more than its usual six-week wander (median absolute change over 47 days, the length of the gap).
+    # The score moves no more than it usually does over the same 47 days (median absolute change).
     usual = wh.execute(
         "SELECT median(abs(composite_score - lag_score)) FROM (SELECT composite_score, "
         "lag(composite_score, 47) OVER (ORDER BY as_of_date) AS lag_score FROM marts.fct_fragility_daily "

@@ -215,8 +215,8 @@ def _with_youth(series: Series, s: Scenario, grid: list[dt.date], values: np.nda
 
 # --- vintages ------------------------------------------------------------------------------------
 
-_REVISION_NOISE = {"WFRBST01134": 0.004, "WFRBSB50215": 0.02, "CPIAUCSL": 0.0006, "CPILFESL": 0.0005, "PAYEMS": 0.0004, "GDP": 0.004,
-                   "DRCLACBS": 0.02, "STLFSI4": 0.03, "NFCI": 0.01}
+_REVISION_NOISE = {"WFRBST01134": 0.004, "WFRBSB50215": 0.02, "CPIAUCSL": 0.0006, "CPILFESL": 0.0005,
+                   "PAYEMS": 0.0004, "GDP": 0.004, "DRCLACBS": 0.02, "STLFSI4": 0.03, "NFCI": 0.01}
 _REVISION_POINTS = {"UNRATE": 0.1, "LNS14024887": 0.2, "LNS14000060": 0.1}
 
 
