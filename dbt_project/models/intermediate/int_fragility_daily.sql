@@ -3,7 +3,9 @@
 with
 
 days as (
-    select v.view_name, d.as_of_date
+    select
+        v.view_name,
+        d.as_of_date
     from {{ ref('int_calendar_days') }} as d
     cross join (values ('as_known'), ('revised')) as v (view_name)
 ),

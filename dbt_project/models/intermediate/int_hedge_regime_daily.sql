@@ -21,13 +21,25 @@ rolling as (
 ),
 
 views as (
-    select 'as_known' as view_name, known_at as visible_from, * exclude (known_at) from rolling where n60 = 60
+    select
+        'as_known' as view_name,
+        known_at as visible_from,
+        * exclude (known_at)
+    from rolling
+    where n60 = 60
     union all
-    select 'revised' as view_name, obs_date as visible_from, * exclude (known_at) from rolling where n60 = 60
+    select
+        'revised' as view_name,
+        obs_date as visible_from,
+        * exclude (known_at)
+    from rolling
+    where n60 = 60
 ),
 
 days as (
-    select v.view_name, d.as_of_date
+    select
+        v.view_name,
+        d.as_of_date
     from {{ ref('int_calendar_days') }} as d
     cross join (values ('as_known'), ('revised')) as v (view_name)
 )

@@ -4,7 +4,11 @@
 with
 
 prices as (
-    select series_id, obs_date, value, known_at
+    select
+        series_id,
+        obs_date,
+        value,
+        known_at
     from {{ ref('int_series_timeline') }}
     where view_name = 'as_known' and series_id in ('CBBTCUSD', 'NASDAQCOM', 'SP500')
 ),

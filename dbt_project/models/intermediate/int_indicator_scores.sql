@@ -3,7 +3,9 @@
 with
 
 signed as (
-    select *, direction * value as signed_value
+    select
+        *,
+        direction * value as signed_value
     from {{ ref('int_indicators_long') }}
 ),
 

@@ -21,15 +21,15 @@
 ] %}
 
 {% for model, loop_name, column, direction in spec %}
-select
-    view_name,
-    as_of_date,
-    '{{ loop_name }}' as loop_name,
-    '{{ column }}' as indicator,
-    {{ column }}::double as value,
-    {{ direction }} as direction
-from {{ ref(model) }}
-where {{ column }} is not null
-{% if model == 'int_repo_radar_indicators' %}and rate_type = 'SOFR'{% endif %}
-{{ "union all" if not loop.last }}
+    select
+        view_name,
+        as_of_date,
+        '{{ loop_name }}' as loop_name,
+        '{{ column }}' as indicator,
+        {{ column }}::double as value,
+        {{ direction }} as direction
+    from {{ ref(model) }}
+    where {{ column }} is not null
+        {% if model == 'int_repo_radar_indicators' %}and rate_type = 'SOFR'{% endif %}
+    {{ "union all" if not loop.last }}
 {% endfor %}

@@ -7,7 +7,10 @@ wide as (
 ),
 
 buyer_age as (
-    select median_age, published_on from {{ ref('first_time_buyer_age') }}
+    select
+        median_age,
+        published_on
+    from {{ ref('first_time_buyer_age') }}
 )
 
 select

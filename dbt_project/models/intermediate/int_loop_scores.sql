@@ -25,8 +25,10 @@ adjusted as (
         l.*,
         case
             when l.loop_name = 'policy_error' and l.view_name = 'as_known'
-                then least(100.0, l.mean_score
-                    + coalesce(f.growth_fog_share, 0.0) * greatest(coalesce(l.tightness_score, 50.0) - 50.0, 0.0))
+                then least(
+                        100.0, l.mean_score
+                        + coalesce(f.growth_fog_share, 0.0) * greatest(coalesce(l.tightness_score, 50.0) - 50.0, 0.0)
+                    )
             else l.mean_score
         end as loop_score
     from loop_raw as l

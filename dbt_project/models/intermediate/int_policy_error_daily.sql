@@ -6,13 +6,20 @@ indicators as (
 ),
 
 loop_score as (
-    select view_name, as_of_date, loop_score, in_stress
+    select
+        view_name,
+        as_of_date,
+        loop_score,
+        in_stress
     from {{ ref('int_loop_scores') }}
     where loop_name = 'policy_error'
 ),
 
 fog as (
-    select as_of_date, growth_fog_share from {{ ref('int_growth_fog_daily') }}
+    select
+        as_of_date,
+        growth_fog_share
+    from {{ ref('int_growth_fog_daily') }}
 )
 
 select

@@ -6,10 +6,17 @@ days as (
     select as_of_date from {{ ref('int_calendar_days') }}
 ),
 
+series as (
+    select distinct series_id from {{ ref('int_series_timeline') }}
+),
+
 grid as (
-    select v.view_name, s.series_id, d.as_of_date
+    select
+        v.view_name,
+        s.series_id,
+        d.as_of_date
     from days as d
-    cross join (select distinct series_id from {{ ref('int_series_timeline') }}) as s
+    cross join series as s
     cross join (values ('as_known'), ('revised')) as v (view_name)
 ),
 
@@ -30,5 +37,5 @@ select
 from grid as g
 asof left join timeline as t
     on g.view_name = t.view_name
-    and g.series_id = t.series_id
-    and g.as_of_date >= t.known_at
+        and g.series_id = t.series_id
+        and g.as_of_date >= t.known_at

@@ -8,20 +8,32 @@
 with
 
 series as (
-    select series_id, is_revisable
+    select
+        series_id,
+        is_revisable
     from {{ ref('stg_catalog__series') }}
     where loop_name <> 'scale_replica'
 ),
 
 obs as (
-    select o.series_id, o.obs_date, o.value, o.realtime_start, o.realtime_end, s.is_revisable
+    select
+        o.series_id,
+        o.obs_date,
+        o.value,
+        o.realtime_start,
+        o.realtime_end,
+        s.is_revisable
     from {{ ref('stg_fred__observations') }} as o
     inner join series as s using (series_id)
     where o.value is not null
 ),
 
 latest as (
-    select series_id, obs_date, value, realtime_start
+    select
+        series_id,
+        obs_date,
+        value,
+        realtime_start
     from obs
     where realtime_end = date '9999-12-31'
 ),
@@ -56,18 +68,24 @@ history_features as (
 
 -- as-known view of revisable series: a snapshot of the whole series at every vintage date
 events as (
-    select distinct series_id, realtime_start as known_at
+    select distinct
+        series_id,
+        realtime_start as known_at
     from obs
     where is_revisable
 ),
 
 snapshots as (
-    select e.series_id, e.known_at, o.obs_date, o.value
+    select
+        e.series_id,
+        e.known_at,
+        o.obs_date,
+        o.value
     from events as e
     inner join obs as o
         on e.series_id = o.series_id
-        and o.realtime_start <= e.known_at
-        and o.realtime_end >= e.known_at
+            and e.known_at >= o.realtime_start
+            and e.known_at <= o.realtime_end
 ),
 
 snapshot_heads as (
@@ -87,10 +105,10 @@ snapshot_features as (
     from snapshot_heads as h
     asof left join snapshots as m3
         on h.series_id = m3.series_id and h.known_at = m3.known_at
-        and h.obs_date - interval 3 month >= m3.obs_date
+            and h.obs_date - interval 3 month >= m3.obs_date
     asof left join snapshots as y1
         on h.series_id = y1.series_id and h.known_at = y1.known_at
-        and h.obs_date - interval 1 year >= y1.obs_date
+            and h.obs_date - interval 1 year >= y1.obs_date
 ),
 
 unrevised_as_known as (
@@ -102,16 +120,35 @@ unrevised_as_known as (
 
 as_known as (
     select
-        'as_known' as view_name, series_id, published_on as known_at, obs_date, value,
-        value_3m_ago, value_1y_ago
+        'as_known' as view_name,
+        series_id,
+        published_on as known_at,
+        obs_date,
+        value,
+        value_3m_ago,
+        value_1y_ago
     from unrevised_as_known
     union all
-    select 'as_known' as view_name, series_id, known_at, obs_date, value, value_3m_ago, value_1y_ago
+    select
+        'as_known' as view_name,
+        series_id,
+        known_at,
+        obs_date,
+        value,
+        value_3m_ago,
+        value_1y_ago
     from snapshot_features
 ),
 
 revised as (
-    select 'revised' as view_name, series_id, obs_date as known_at, obs_date, value, value_3m_ago, value_1y_ago
+    select
+        'revised' as view_name,
+        series_id,
+        obs_date as known_at,
+        obs_date,
+        value,
+        value_3m_ago,
+        value_1y_ago
     from history_features
 ),
 

@@ -4,28 +4,51 @@
 with
 
 ours as (
-    select as_of_date, composite_score, loop_policy_error, loop_ai_leverage, loop_private_credit,
-           loop_k_shape, loop_concentration, repo_stress
+    select
+        as_of_date,
+        composite_score,
+        loop_policy_error,
+        loop_ai_leverage,
+        loop_private_credit,
+        loop_k_shape,
+        loop_concentration,
+        repo_stress
     from {{ ref('fct_fragility_daily_revised') }}
     where extract(isodow from as_of_date) = 5
 ),
 
 benchmarks as (
-    select as_of_date, 'STLFSI4' as benchmark, stlfsi4 as benchmark_value
-    from {{ ref('int_inputs_daily_wide') }} where view_name = 'revised' and stlfsi4 is not null
+    select
+        as_of_date,
+        'STLFSI4' as benchmark,
+        stlfsi4 as benchmark_value
+    from {{ ref('int_inputs_daily_wide') }}
+    where view_name = 'revised' and stlfsi4 is not null
     union all
-    select as_of_date, 'NFCI', nfci
-    from {{ ref('int_inputs_daily_wide') }} where view_name = 'revised' and nfci is not null
+    select
+        as_of_date,
+        'NFCI' as benchmark,
+        nfci as benchmark_value
+    from {{ ref('int_inputs_daily_wide') }}
+    where view_name = 'revised' and nfci is not null
 ),
 
 paired as (
-    select b.benchmark, o.*, b.benchmark_value
+    select
+        b.benchmark,
+        o.*,
+        b.benchmark_value
     from ours as o
     inner join benchmarks as b using (as_of_date)
 ),
 
 windows as (
-    select * from (values
+    select
+        w.window_name,
+        w.window_start,
+        w.window_end
+    from (
+        values
         ('full history', date '1900-01-01', date '9999-12-31'),
         ('2015-2019', date '2015-01-01', date '2019-12-31'),
         ('2020-2021 (COVID)', date '2020-01-01', date '2021-12-31'),
@@ -37,12 +60,19 @@ windows as (
 unpivoted as (
     unpivot paired
     on composite_score, loop_policy_error, loop_ai_leverage, loop_private_credit, loop_k_shape,
-        loop_concentration, repo_stress
+    loop_concentration, repo_stress
     into name measure value value
 ),
 
 long as (
-    select u.benchmark, w.window_name, w.window_start, u.as_of_date, u.measure, u.value, u.benchmark_value
+    select
+        u.benchmark,
+        w.window_name,
+        w.window_start,
+        u.as_of_date,
+        u.measure,
+        u.value,
+        u.benchmark_value
     from unpivoted as u
     inner join windows as w on u.as_of_date between w.window_start and w.window_end
     where u.value is not null and u.benchmark_value is not null

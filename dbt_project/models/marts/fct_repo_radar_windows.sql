@@ -4,7 +4,12 @@
 with
 
 windows as (
-    select * from (values
+    select
+        w.window_name,
+        w.window_start,
+        w.window_end
+    from (
+        values
         ('2018Q3', date '2018-07-01', date '2018-09-30'),
         ('2019Q1', date '2019-01-01', date '2019-03-31'),
         ('Sept 2019', date '2019-09-01', date '2019-09-30'),
@@ -42,10 +47,10 @@ averaged as (
 normalised as (
     select
         *,
-        {% for spoke in ['share_estimate', 'spread_bp', 'p99_spread_bp', 'reserves_scarcity_pct', 'volume_at_or_above_iorb_bn'] %}
+    {% for spoke in ['share_estimate', 'spread_bp', 'p99_spread_bp', 'reserves_scarcity_pct', 'volume_at_or_above_iorb_bn'] %}
         ({{ spoke }} - min({{ spoke }}) over r) / nullif(max({{ spoke }}) over r - min({{ spoke }}) over r, 0)
             as {{ spoke }}_norm{{ "," if not loop.last }}
-        {% endfor %}
+    {% endfor %}
     from averaged
     window r as (partition by rate_type)
 )
