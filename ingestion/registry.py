@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from ingestion.fred import FRED
 from ingestion.ingest import Source
+from ingestion.nyfed import NYFED
+from ingestion.ofr import OFR
 
-SOURCES: tuple[Source, ...] = (FRED,)
+SOURCES: tuple[Source, ...] = (FRED, NYFED, OFR)

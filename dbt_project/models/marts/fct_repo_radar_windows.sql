@@ -49,7 +49,7 @@ normalised as (
         *,
     {% for spoke in ['share_estimate', 'spread_bp', 'p99_spread_bp', 'reserves_scarcity_pct', 'volume_at_or_above_iorb_bn'] %}
         ({{ spoke }} - min({{ spoke }}) over r) / nullif(max({{ spoke }}) over r - min({{ spoke }}) over r, 0)
-            as {{ spoke }}_norm{{ "," if not loop.last }}
+            as {{ spoke }}_norm{{ "," if not loop.last }}  -- noqa: LT02
     {% endfor %}
     from averaged
     window r as (partition by rate_type)
