@@ -239,7 +239,7 @@ def vintages(series: Series, s: Scenario) -> list[Vintage]:
             continue
         # First print, then one revision at each of the next two releases of the same series.
         later = [r for r in releases[i + 1 : i + 3] if r is not None and r > rel]
-        noise = s.noise(f"rev:{series.series_id}:{period}", 2, 1.0)
+        noise = s.noise(f"rev:{base}:{period}", 2, 1.0)
         digits = 1 if base in _REVISION_POINTS else (0 if base == "PAYEMS" else 3)
         if base in _REVISION_POINTS:
             prints = [value + noise[0] * _REVISION_POINTS[base], value + noise[1] * _REVISION_POINTS[base] / 2]
@@ -322,10 +322,14 @@ class SamplePayload:
 
 
 def emit(catalog: dict[str, Series], s: Scenario) -> Iterator[SamplePayload]:
+    bodies: dict[str, bytes] = {}  # scale replicas answer with their original's bytes
     for series in catalog.values():
+        base = series.series_id.split("_X")[0]
+        if base not in bodies:
+            bodies[base] = observations_payload(catalog.get(base, series), s)
         yield SamplePayload("observations", series.series_id, {
             "endpoint": "fred/series/observations", "series_id": series.series_id,
-            "realtime_start": "1776-07-04", "realtime_end": FAR, "output_type": 1}, observations_payload(series, s))
+            "realtime_start": "1776-07-04", "realtime_end": FAR, "output_type": 1}, bodies[base])
         yield SamplePayload("series", series.series_id, {"endpoint": "fred/series",
                             "series_id": series.series_id}, series_payload(series, s))
     releases: dict[int, list[Series]] = {}
