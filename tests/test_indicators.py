@@ -21,11 +21,12 @@ def window_share(con, start: str, end: str, rate: str = "SOFR") -> float:
         "AND extract(isodow FROM as_of_date) <= 5", [rate, start, end]).fetchone()[0]
 
 
-def test_share_at_or_above_iorb_rises_in_the_repo_episodes(wh):
-    q3_2018 = window_share(wh, "2018-07-01", "2018-09-30")
-    sept_2019 = window_share(wh, "2019-09-01", "2019-09-30")
-    june_2025 = window_share(wh, "2025-06-01", "2025-06-30")
-    oct_2025 = window_share(wh, "2025-10-01", "2025-10-31")
+@pytest.mark.parametrize("rate", ["SOFR", "TGCR", "BGCR"])
+def test_share_at_or_above_iorb_rises_in_the_repo_episodes(wh, rate):
+    q3_2018 = window_share(wh, "2018-07-01", "2018-09-30", rate)
+    sept_2019 = window_share(wh, "2019-09-01", "2019-09-30", rate)
+    june_2025 = window_share(wh, "2025-06-01", "2025-06-30", rate)
+    oct_2025 = window_share(wh, "2025-10-01", "2025-10-31", rate)
     assert sept_2019 > q3_2018 + 0.2
     assert oct_2025 > june_2025 + 0.4
 

@@ -115,7 +115,8 @@ def _sofr_median(s: Scenario, grid: tuple[dt.date, ...]) -> np.ndarray:
     ior = np.array([sc.interest_on_reserves(g) for g in grid])
     spread = s.path("sofr_spread", grid)
     bumps = np.array([_calendar_pressure(g) for g in grid])
-    return np.round(ior + spread + bumps, 2)
+    # SOFR stayed a few basis points above zero while reserves were abundant (2020-2021).
+    return np.round(np.maximum(ior + spread + bumps, 0.01), 2)
 
 
 @cache
@@ -179,6 +180,8 @@ def _sofr_offsets(sid: str, s: Scenario, grid: tuple[dt.date, ...]) -> np.ndarra
     sign = 1.0 if base > 0 else -1.0
     widen = {"SOFR1": 0.0, "SOFR25": 0.0, "SOFR75": 0.6, "SOFR99": 1.2}[sid]
     out = np.round(base + sign * jitter + widen * stress, 2)
+    if sid in {"SOFR1", "SOFR25"}:  # the low tail never went more than a few bp below zero
+        out = np.maximum(out, -0.05 - _sofr_median(s, grid))
     spike = [i for i, g in enumerate(grid) if g == d("2019-09-17")]
     if spike and sid == "SOFR99":
         out[spike[0]] = 9.00 - 5.25  # p99 reached 9% on the day SOFR printed 5.25%
