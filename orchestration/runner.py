@@ -94,9 +94,41 @@ def _stdout_echo(line: str) -> None:
     print(line, file=sys.__stdout__, flush=True)
 
 
+class RunInProgress(RuntimeError):
+    """Another `fragility run` holds this home: DuckDB has one writer, so this one does not start."""
+
+
+@contextlib.contextmanager
+def home_lock(settings: Settings):
+    """An exclusive, non-blocking lock on HOME/run.lock for the whole run (released if the process dies)."""
+    import fcntl
+    import os
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = settings.home / "run.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = path.read_text().strip() or "another process"
+            raise RunInProgress(f"another fragility run (pid {holder}) is writing {settings.home}; "
+                                "wait for it to finish or use another --home") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
 def run_pipeline(
     settings: Settings, *, echo: Callable[[str], None] = _stdout_echo, verbose: bool = False
 ) -> Outcome:
+    with home_lock(settings):
+        return _run_locked(settings, echo, verbose)
+
+
+def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool) -> Outcome:
     t0 = time.perf_counter()
     outcome = Outcome(success=False, run_id="")
     echo(f"fragility: source={settings.source} scale={settings.scale} home={settings.home}")
@@ -160,7 +192,8 @@ def summarise(settings: Settings, outcome: Outcome) -> list[str]:
     if row:
         day, score, n, fog = row
         loops = [x for x in stressed if x != "repo_radar"]
-        lines.append(f"as of {day}: composite fragility {score:.1f}/100; loops in stress: {n}"
+        shown = f"{score:.1f}/100" if score is not None else "n/a (too little as-known history)"
+        lines.append(f"as of {day}: composite fragility {shown}; loops in stress: {n}"
                      + (f" ({', '.join(loops)})" if loops else "")
                      + ("; repo radar in stress" if "repo_radar" in stressed else ""))
         lines.append(fog or "confidence: n/a")

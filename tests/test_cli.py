@@ -38,3 +38,31 @@ def test_sql_reads_the_published_copy(built_home):
     out = fragility("sql", "select count(*) as n from marts.fct_fragility_daily", "--home", str(built_home))
     assert out.returncode == 0, out.stderr
     assert "3978" in out.stdout
+
+
+def test_a_second_run_on_the_same_home_is_refused_in_one_line(tmp_path):
+    import multiprocessing as mp
+
+    from orchestration.runner import home_lock
+    from orchestration.settings import Settings
+
+    # Another process holds the home's run lock, as a running `fragility run` does.
+    ready, release = mp.Event(), mp.Event()
+
+    def hold() -> None:
+        with home_lock(Settings(tmp_path)):
+            ready.set()
+            release.wait(120)
+
+    holder = mp.get_context("fork").Process(target=hold)
+    holder.start()
+    try:
+        assert ready.wait(30)
+        out = fragility("run", "--home", str(tmp_path))
+        assert out.returncode != 0
+        assert out.stderr.strip().count("\n") == 0
+        assert f"another fragility run (pid {holder.pid}) is writing {tmp_path}" in out.stderr
+    finally:
+        release.set()
+        holder.join(30)
+    assert not (tmp_path / "build").exists()  # nothing was written by the refused run
