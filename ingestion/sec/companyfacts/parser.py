@@ -1,0 +1,182 @@
+"""Pure parser for SEC EDGAR ``api/xbrl/companyfacts/CIK##########.json``: bytes in, Arrow out.
+
+The wire shape (one JSON object per company)::
+
+    {"cik": 789019, "entityName": "MICROSOFT CORPORATION",
+     "facts": {"dei": {...},
+               "us-gaap": {"PaymentsToAcquirePropertyPlantAndEquipment": {
+                   "label": "...", "description": "...",
+                   "units": {"USD": [{"start": "2024-07-01", "end": "2024-09-30", "val": 14923000000,
+                                      "accn": "0000950170-24-118967", "fy": 2025, "fp": "Q1",
+                                      "form": "10-Q", "filed": "2024-10-30", "frame": "CY2024Q3"}, ...]}}}}}
+
+Only the us-gaap concepts in :data:`CONCEPTS` are kept, but every fact of them is: comparatives and
+restatements (a later filing re-reporting an earlier period with another value) stay as separate rows,
+each with its ``filed`` date, which is what makes the data point in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import pyarrow as pa
+
+from ingestion.errors import ParseError
+from ingestion.sec.companies import Company
+from ingestion.sec.jsonload import load_json_object
+
+SOURCE = "sec_companyfacts"
+TAXONOMY = "us-gaap"
+
+# us-gaap concept -> the metric it measures. Alternatives for one metric are listed in order of preference.
+CONCEPTS: dict[str, str] = {
+    "PaymentsToAcquirePropertyPlantAndEquipment": "capex",
+    "PaymentsToAcquireProductiveAssets": "capex",
+    "NetCashProvidedByUsedInOperatingActivities": "operating_cash_flow",
+    "LongTermDebt": "long_term_debt",
+    "LongTermDebtNoncurrent": "long_term_debt_noncurrent",
+    "LongTermDebtCurrent": "long_term_debt_current",
+    "ProceedsFromIssuanceOfLongTermDebt": "debt_issued",
+    "RepaymentsOfLongTermDebt": "debt_repaid",
+    "OperatingLeaseLiability": "operating_lease_liability",
+    "FinanceLeaseLiability": "finance_lease_liability",
+    "CashAndCashEquivalentsAtCarryingValue": "cash",
+    "OperatingIncomeLoss": "operating_income",
+    "DepreciationDepletionAndAmortization": "depreciation_amortization",
+    "DepreciationAndAmortization": "depreciation_amortization",
+    "DepreciationAmortizationAndAccretionNet": "depreciation_amortization",
+}
+FACT_FIELDS = {"start", "end", "val", "accn", "fy", "fp", "form", "filed", "frame"}
+REQUIRED_FIELDS = {"end", "val", "accn", "form", "filed"}
+ACCN = re.compile(r"^[0-9]{10}-[0-9]{2}-[0-9]{6}$")
+FRAME = re.compile(r"^CY[0-9]{4}(Q[1-4])?I?$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+SCHEMA = pa.schema([
+    ("cik", pa.string()), ("ticker", pa.string()), ("entity_name", pa.string()), ("taxonomy", pa.string()),
+    ("concept", pa.string()), ("metric", pa.string()), ("unit", pa.string()), ("period_start", pa.date32()),
+    ("period_end", pa.date32()), ("duration_days", pa.int32()), ("fiscal_year", pa.int32()),
+    ("fiscal_period", pa.string()), ("form", pa.string()), ("frame", pa.string()), ("filed", pa.date32()),
+    ("value", pa.float64()), ("accession", pa.string()), ("payload_hash", pa.string()),
+])
+
+
+def _date(value: object, *, series: str, field: str) -> dt.date:
+    if not isinstance(value, str):
+        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {value!r}",
+                         series=series, field=field)
+    try:
+        if not ISO_DATE.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ParseError(SOURCE, f"not a date: {value[:40]!r}", series=series, field=field) from None
+
+
+def parse_companyfacts(content: bytes, *, company: Company, payload_hash: str, fetched_on: dt.date) -> pa.Table:
+    """Every fact of the configured us-gaap concepts, one row each (see module docstring)."""
+    series = company.label
+    doc = load_json_object(content, source=SOURCE, series=series, what="companyfacts")
+    missing = sorted({"cik", "entityName", "facts"} - set(doc))
+    if missing:
+        raise ParseError(SOURCE, f"schema drift: missing top-level keys {missing}", series=series, field=missing[0])
+    cik = doc["cik"]
+    if isinstance(cik, bool) or not isinstance(cik, int):
+        raise ParseError(SOURCE, f"cik is {type(cik).__name__} {cik!r}, expected an integer", series=series,
+                         field="cik")
+    if f"{cik:010d}" != company.cik:
+        raise ParseError(SOURCE, f"payload is for CIK{cik:010d}, not the requested company", series=series,
+                         field="cik")
+    entity = doc["entityName"]
+    if not isinstance(entity, str):
+        raise ParseError(SOURCE, f"entityName is {type(entity).__name__}, expected a string", series=series,
+                         field="entityName")
+    facts = doc["facts"]
+    if not isinstance(facts, dict):
+        raise ParseError(SOURCE, "'facts' is not an object", series=series, field="facts")
+    gaap = facts.get(TAXONOMY)
+    if not isinstance(gaap, dict):
+        raise ParseError(SOURCE, "no us-gaap facts in the payload (an IFRS filer, or drift)", series=series,
+                         field=f"facts.{TAXONOMY}")
+
+    cols: dict[str, list] = {name: [] for name in SCHEMA.names}
+    seen: dict[tuple, float] = {}
+    for concept in sorted(set(gaap) & set(CONCEPTS)):
+        entry = gaap[concept]
+        where = f"facts.{TAXONOMY}.{concept}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("units"), dict):
+            raise ParseError(SOURCE, "concept has no 'units' object", series=series, field=where)
+        for unit, rows in entry["units"].items():
+            if not isinstance(rows, list):
+                raise ParseError(SOURCE, f"unit {unit!r} is not a list of facts", series=series,
+                                 field=f"{where}.units.{unit}")
+            for i, fact in enumerate(rows):
+                at = f"{where}.units.{unit}[{i}]"
+                if not isinstance(fact, dict):
+                    raise ParseError(SOURCE, "fact is not an object", series=series, field=at)
+                keys = set(fact)
+                if not keys <= FACT_FIELDS or not keys >= REQUIRED_FIELDS:
+                    extra, lacking = sorted(keys - FACT_FIELDS), sorted(REQUIRED_FIELDS - keys)
+                    raise ParseError(SOURCE, f"schema drift: extra {extra}, missing {lacking}", series=series,
+                                     field=f"{at}.{(extra or lacking)[0]}")
+                end = _date(fact["end"], series=series, field=f"{at}.end")
+                start = _date(fact["start"], series=series, field=f"{at}.start") if "start" in fact else None
+                if start is not None and start > end:
+                    raise ParseError(SOURCE, f"start {start} after end {end}", series=series, field=f"{at}.start")
+                filed = _date(fact["filed"], series=series, field=f"{at}.filed")
+                if filed > fetched_on:
+                    raise ParseError(SOURCE, f"filed {filed} is in the future (fetched {fetched_on})", series=series,
+                                     field=f"{at}.filed")
+                val = fact["val"]
+                if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+                    raise ParseError(SOURCE, f"val is {type(val).__name__} {str(val)[:40]!r}, expected a number",
+                                     series=series, field=f"{at}.val")
+                accn = fact["accn"]
+                if not isinstance(accn, str) or not ACCN.match(accn):
+                    raise ParseError(SOURCE, f"accession {str(accn)[:40]!r} is not ##########-##-######",
+                                     series=series, field=f"{at}.accn")
+                fy, fp, form, frame = fact.get("fy"), fact.get("fp"), fact["form"], fact.get("frame")
+                if fy is not None and (isinstance(fy, bool) or not isinstance(fy, int)):
+                    raise ParseError(SOURCE, f"fy is {type(fy).__name__} {fy!r}, expected an integer",
+                                     series=series, field=f"{at}.fy")
+                if fp is not None and not isinstance(fp, str):
+                    raise ParseError(SOURCE, f"fp is {type(fp).__name__}, expected a string", series=series,
+                                     field=f"{at}.fp")
+                if not isinstance(form, str) or not form:
+                    raise ParseError(SOURCE, f"form is {form!r}, expected a form type", series=series,
+                                     field=f"{at}.form")
+                if frame is not None and (not isinstance(frame, str) or not FRAME.match(frame)):
+                    raise ParseError(SOURCE, f"frame {str(frame)[:40]!r} is not CY####[Q#][I]", series=series,
+                                     field=f"{at}.frame")
+                duration = 0 if start is None else (end - start).days + 1
+                key = (concept, unit, end, duration, accn)
+                if key in seen:
+                    if seen[key] != float(val):
+                        raise ParseError(SOURCE, f"duplicate fact for {end} in {accn} with two values "
+                                         f"({seen[key]:g} and {float(val):g})", series=series, field=f"{at}.val")
+                    continue
+                seen[key] = float(val)
+                cols["cik"].append(company.cik)
+                cols["ticker"].append(company.ticker)
+                cols["entity_name"].append(entity)
+                cols["taxonomy"].append(TAXONOMY)
+                cols["concept"].append(concept)
+                cols["metric"].append(CONCEPTS[concept])
+                cols["unit"].append(unit)
+                cols["period_start"].append(start)
+                cols["period_end"].append(end)
+                cols["duration_days"].append(duration)
+                cols["fiscal_year"].append(fy)
+                cols["fiscal_period"].append(fp)
+                cols["form"].append(form)
+                cols["frame"].append(frame)
+                cols["filed"].append(filed)
+                cols["value"].append(float(val))
+                cols["accession"].append(accn)
+                cols["payload_hash"].append(payload_hash)
+    if not cols["cik"]:
+        raise ParseError(SOURCE, f"none of the {len(CONCEPTS)} configured us-gaap concepts is in the payload",
+                         series=series, field=f"facts.{TAXONOMY}")
+    return pa.table(cols, schema=SCHEMA)
