@@ -1,25 +1,31 @@
 """Run GX 1.x suites against DataFrames read from DuckDB and return plain results.
 
 GX cannot validate DuckDB through SQLAlchemy, so each suite reads only its slice into a DataFrame
-and validates that. Results are plain dataclasses (shared by Dagster checks and the CLI) and are
-appended to the ``dq_results`` table.
+(DuckDB does the scanning and aggregating) and GX validates that. Results are plain dataclasses
+(shared by the Dagster checks, the CLI, the bench and the HTML report) and are appended to the
+``main.dq_results`` table. ``great_expectations`` is imported only when a suite runs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from dataclasses import dataclass
+import re
+import time
+from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
 
-from expectations.suites import Suite
+from expectations.suites import SUITES, Suite
 
 DQ_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS main.dq_results (
     run_id VARCHAR, suite VARCHAR, expectation VARCHAR, table_name VARCHAR, column_name VARCHAR,
     observed_value VARCHAR, unexpected_count BIGINT, success BOOLEAN, blocking BOOLEAN,
     rows_checked BIGINT, checked_at TIMESTAMPTZ DEFAULT now())"""
+# columns added since the first version (older working copies get them on the next run)
+DQ_RESULTS_EXTRA = (("rows_scanned", "BIGINT"), ("seconds", "DOUBLE"), ("skipped", "BOOLEAN"))
 
 
 @dataclass(frozen=True)
@@ -33,15 +39,20 @@ class ExpectationOutcome:
     success: bool
 
     def line(self) -> str:
+        """One line naming the check, the table (and column) and what was observed."""
         col = f".{self.column}" if self.column else ""
-        return f"{self.suite}: {self.expectation} on {self.table}{col}: observed {self.observed}"
+        return f"gx_{self.suite}: {self.expectation} on {self.table}{col}: observed {self.observed}"
 
 
 @dataclass(frozen=True)
 class SuiteResult:
     suite: Suite
-    rows_checked: int
+    rows_checked: int  # rows handed to GX
     outcomes: tuple[ExpectationOutcome, ...]
+    rows_scanned: int = 0  # rows of the table the suite's slice covers (DuckDB read them)
+    seconds: float = 0.0
+    skipped: str | None = None  # why the suite did not run (a required table is absent)
+    timings: dict = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -50,6 +61,17 @@ class SuiteResult:
     @property
     def failures(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+    def description(self, limit: int = 10) -> str | None:
+        """One line per failed expectation (for the Dagster check and the CLI summary)."""
+        if self.skipped:
+            return f"gx_{self.suite.name}: skipped: {self.skipped}"
+        lines = [f.line() for f in self.failures]
+        if not lines:
+            return None
+        if len(lines) > limit:
+            lines = lines[:limit] + [f"gx_{self.suite.name}: ... and {len(lines) - limit} more failed expectations"]
+        return "\n".join(lines)
 
 
 @cache
@@ -65,45 +87,133 @@ def _context():
 def validate_frame(suite: Suite, frame) -> SuiteResult:
     gx, ctx, source = _context()
     asset = source.add_dataframe_asset(name=f"{suite.name}_{id(frame)}")
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.build(gx))
-    result = batch.validate(gx_suite)
-    source.delete_asset(asset.name)
+    try:
+        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+            batch_parameters={"dataframe": frame})
+        cols = list(frame.columns)
+        gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.build(gx, frame))
+        # rows are named by the suite's id columns, and by "<column>_detail" for that column's expectation
+        index_cols = [c for c in suite.id_columns if c in cols] + [c for c in cols if c.endswith("_detail")]
+        fmt: dict = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+        if index_cols:
+            fmt["unexpected_index_column_names"] = index_cols
+        result = batch.validate(gx_suite, result_format=fmt)
+    finally:
+        source.delete_asset(asset.name)
     outcomes = []
     for r in result.results:
         cfg = r.expectation_config
         kwargs = cfg.kwargs
-        column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or
-                                                  [kwargs.get("column_A", ""), kwargs.get("column_B", "")]).strip(",")
+        column = kwargs.get("column") or ",".join(
+            kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")]).strip(",")
         res = r.result or {}
-        observed = res.get("observed_value")
-        if observed is None:
-            sample = res.get("partial_unexpected_list") or []
-            observed = f"{res.get('unexpected_count', 0)} unexpected, e.g. {sample[:3]}"
         outcomes.append(ExpectationOutcome(
-            suite.name, cfg.type, suite.table, column or None, _short(observed),
+            suite.name, cfg.type, suite.table, column or None, _observed(res, r, index_cols, column),
             res.get("unexpected_count"), bool(r.success),
         ))
     return SuiteResult(suite, len(frame), tuple(outcomes))
 
 
-def _short(value: object) -> str:
+def _observed(res: dict, r, index_cols: list[str], column: str) -> str:
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        return "error: " + str(r.exception_info.get("exception_message") or "").splitlines()[0][:180]
+    if "observed_value" in res:
+        return _short(res["observed_value"])
+    n, total = res.get("unexpected_count") or 0, res.get("element_count")
+    head = f"{n} of {total} rows unexpected" if total is not None else f"{n} unexpected"
+    if not n:
+        return head
+    examples = []
+    detail = f"{column}_detail"
+    for item in res.get("partial_unexpected_index_list") or []:
+        if _present(item.get(detail)):
+            examples.append(str(item[detail]))
+            continue
+        named = [str(item[c]) for c in index_cols if c in item and not c.endswith("_detail") and _present(item[c])]
+        value = item.get(column)
+        text = "; ".join(named) if named else _fmt(value)
+        shown = _fmt(value)
+        if named and _present(value) and column not in index_cols and not re.search(
+                rf"(?<![\w.-]){re.escape(shown)}(?![\w.])", text):
+            text += f" = {shown}"
+        examples.append(text)
+    if not examples:
+        examples = [_fmt(v) for v in (res.get("partial_unexpected_list") or [])]
+    return _short(f"{head}, e.g. " + " | ".join(dict.fromkeys(examples))[:400])
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _short(value: object, limit: int = 500) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 200 else text[:197] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".", 1)
+    return con.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE schema_name = $1 AND view_name = $2)",
+        [schema, name]).fetchone()[0] > 0
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
+    """Read the suite's slice and validate it (no recording)."""
+    t0 = time.perf_counter()
+    absent = [t for t in suite.tables if not table_exists(con, t)]
+    if absent:
+        return SuiteResult(suite, 0, (), skipped=f"{', '.join(absent)} absent", seconds=time.perf_counter() - t0)
+    scanned = con.execute(suite.scan_query()).fetchone()[0]
+    frame = con.execute(suite.query(con)).df()
+    t_read = time.perf_counter()
+    result = validate_frame(suite, frame)
+    t1 = time.perf_counter()
+    return SuiteResult(suite, result.rows_checked, result.outcomes, rows_scanned=scanned, seconds=t1 - t0,
+                       timings={"read": t_read - t0, "validate": t1 - t_read})
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> SuiteResult:
-    frame = con.execute(suite.query()).df()
-    result = validate_frame(suite, frame)
+    try:
+        result = evaluate(con, suite)
+    except (duckdb.Error, KeyError, ValueError, TypeError) as exc:  # one clear line, not a traceback
+        message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        result = SuiteResult(suite, 0, (ExpectationOutcome(
+            suite.name, "suite_ran", suite.table, None, f"error: {type(exc).__name__}: {message}", None, False),))
     record(con, result, run_id)
     return result
 
 
-def record(con: duckdb.DuckDBPyConnection, result: SuiteResult, run_id: str) -> None:
+def run_all(con: duckdb.DuckDBPyConnection, run_id: str, suites: tuple[Suite, ...] = SUITES) -> list[SuiteResult]:
+    return [run_suite(con, s, run_id) for s in suites]
+
+
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DQ_RESULTS_DDL)
+    for name, kind in DQ_RESULTS_EXTRA:
+        con.execute(f"ALTER TABLE main.dq_results ADD COLUMN IF NOT EXISTS {name} {kind}")
+
+
+def record(con: duckdb.DuckDBPyConnection, result: SuiteResult, run_id: str) -> None:
+    ensure_results_table(con)
+    s = result.suite
+    rows = [[run_id, o.suite, o.expectation, o.table, o.column, o.observed, o.unexpected_count, o.success,
+             s.blocking, result.rows_checked, result.rows_scanned, result.seconds, False] for o in result.outcomes]
+    if result.skipped:
+        rows = [[run_id, s.name, "suite_skipped", s.table, None, result.skipped, None, True, s.blocking, 0, 0,
+                 result.seconds, True]]
+    if not rows:  # a suite with no expectation for this slice has nothing to record
+        return
     con.executemany(
         "INSERT INTO main.dq_results (run_id, suite, expectation, table_name, column_name, observed_value, "
-        "unexpected_count, success, blocking, rows_checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, o.suite, o.expectation, o.table, o.column, o.observed, o.unexpected_count, o.success,
-          result.suite.blocking, result.rows_checked] for o in result.outcomes],
+        "unexpected_count, success, blocking, rows_checked, rows_scanned, seconds, skipped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )

@@ -18,9 +18,10 @@ import pyarrow as pa
 
 from ingestion.errors import SourceError
 from ingestion.landing import Landing, Payload
-from ingestion.loader import RawTable, ensure_raw_schema, load, loaded_ids, transaction
+from ingestion.loader import RawTable, ensure_raw_schema, load_many, loaded_ids, transaction
 
 Parser = Callable[[Payload, bytes], list[tuple[RawTable, pa.Table]]]
+FLUSH_ROWS = 2_000_000  # rows buffered before a bulk load
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,18 @@ def ingest(
     report = IngestReport(source.name)
     source_name = source.name
     ensure_raw_schema(con, source.tables)
+    pending: dict[str, list[tuple[pa.Table, str]]] = {}
+    tables = {t.name: t for t in source.tables}
+
+    def flush() -> None:
+        for name, parts in pending.items():
+            n = load_many(con, tables[name], parts, source_name)
+            report.rows_inserted[name] = report.rows_inserted.get(name, 0) + n
+        pending.clear()
+
     with transaction(con):
         done = loaded_ids(con)
+        buffered = 0
         for payload in payloads:
             report.payloads += 1
             lid = load_id(payload)
@@ -98,10 +109,15 @@ def ingest(
                 landing.quarantine(payload, wrapped)
                 raise wrapped from err
             for table, rows in parsed:
+                tables.setdefault(table.name, table)
                 report.rows_in[table.name] = report.rows_in.get(table.name, 0) + rows.num_rows
-                n = load(con, table, rows, lid, source_name, check_loaded=False)
-                report.rows_inserted[table.name] = report.rows_inserted.get(table.name, 0) + n
+                pending.setdefault(table.name, []).append((rows, lid))
+                buffered += rows.num_rows
             done.add(lid)
+            if buffered >= FLUSH_ROWS:  # bound memory; still one transaction
+                flush()
+                buffered = 0
+        flush()
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -1,36 +1,91 @@
-"""Great Expectations suites as Dagster asset checks (GX 1.x, imported only when a check runs)."""
+"""Great Expectations suites as Dagster asset checks (GX 1.x, imported only when a check runs).
 
+One multi-asset check per checked asset, so all the suites of an asset share one step (and one
+DuckDB connection). Each suite is its own check, blocking or not: a failing blocking check stops
+everything downstream of its asset, publishing included. A check's description has one line per
+failed expectation, naming the check, the table and the observed value (the CLI prints them).
+Suites whose asset (or an extra table they read) is not in the code location are left out; suites
+whose tables are absent at run time pass and say they were skipped.
+"""
+
+from collections import defaultdict
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from expectations.suites import SUITES, Suite
 
+DBT_MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
 
-def _gx_check(suite: Suite) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(list(suite.asset_key)),
+
+def known_asset_keys() -> set[tuple[str, ...]]:
+    """Raw tables declared by the sources and the catalog, and every dbt model by layer (no dbt parse)."""
+    from ingestion.registry import SOURCES
+
+    keys = {("raw", "catalog__series"), ("raw", "catalog__cancelled_releases")}
+    keys |= {tuple(t.asset_path) for s in SOURCES for t in s.tables}
+    for layer in ("staging", "intermediate", "marts"):
+        keys |= {(layer, p.stem) for p in (DBT_MODELS / layer).rglob("*.sql")}
+    return keys
+
+
+def _spec(suite: Suite) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
         name=f"gx_{suite.name}",
-        description=f"Great Expectations suite `{suite.name}`: {suite.description}",
+        asset=dg.AssetKey(list(suite.asset_key)),
+        description=f"Great Expectations suite `{suite.name}` on {suite.table}: {suite.description}",
         blocking=suite.blocking,
+        additional_deps=[dg.AssetKey(list(d)) for d in suite.deps],
+    )
+
+
+def _check_result(suite: Suite, result) -> dg.AssetCheckResult:
+    failures = result.failures
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(list(suite.asset_key)),
+        check_name=f"gx_{suite.name}",
+        passed=result.success,
+        severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
+        description=result.description(),
+        metadata={
+            "table": suite.table,
+            "rows_scanned": result.rows_scanned,
+            "rows_checked": result.rows_checked,
+            "expectations": len(result.outcomes),
+            "failed": len(failures),
+            "seconds": round(result.seconds, 3),
+            **({"skipped": result.skipped} if result.skipped else {}),
+            **{f"failed.{i}": f.line() for i, f in enumerate(failures[:5])},
+        },
+    )
+
+
+def _gx_checks(asset_key: tuple[str, ...], suites: list[Suite]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name="gx_" + "__".join(asset_key),
+        specs=[_spec(s) for s in suites],
+        description=f"Great Expectations suites on {'/'.join(asset_key)}.",
         pool="duckdb_writer",
     )
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
         from expectations.runner import run_suite
 
         with duckdb.get_connection() as con:
-            result = run_suite(con, suite, context.run.run_id)
-        failures = result.failures
-        return dg.AssetCheckResult(
-            passed=result.success,
-            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
-            description="; ".join(f.line() for f in failures[:3]) if failures else None,
-            metadata={"rows_checked": result.rows_checked, "expectations": len(result.outcomes),
-                      "failed": len(failures),
-                      **{f"failed.{i}": f.line() for i, f in enumerate(failures[:5])}},
-        )
+            for suite in suites:
+                result = run_suite(con, suite, context.run.run_id)
+                yield _check_result(suite, result)
 
     return _check
 
 
-gx_checks = [_gx_check(s) for s in SUITES]
+def build_gx_checks(suites: tuple[Suite, ...] = SUITES) -> list[dg.AssetChecksDefinition]:
+    known = known_asset_keys()
+    by_asset: dict[tuple[str, ...], list[Suite]] = defaultdict(list)
+    for s in suites:
+        if s.asset_key in known and all(d in known for d in s.deps):
+            by_asset[s.asset_key].append(s)
+    return [_gx_checks(key, group) for key, group in by_asset.items()]
+
+
+gx_checks = build_gx_checks()

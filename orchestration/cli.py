@@ -82,6 +82,8 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
     except CliError:
         raise
     except Exception as exc:  # one line unless --verbose
+        if type(exc).__name__ == "RunInProgress":  # already one clear line
+            raise CliError(str(exc)) from exc
         if verbose:
             raise
         raise CliError(f"{type(exc).__name__}: {exc} (rerun with --verbose for the traceback)") from exc
@@ -131,3 +133,23 @@ def sql(query: str, home: str | None) -> None:
         raise CliError(str(exc).splitlines()[0]) from exc
     finally:
         con.close()
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default HOME/reports).")
+def report(home: str | None, out: str | None) -> None:
+    """Write the HTML dashboard and its PNGs from the published warehouse."""
+    from orchestration.report import ReportError, fmt, render_report
+
+    settings = _settings(home)
+    try:
+        result = render_report(settings.published_db, Path(out).expanduser().resolve() if out else
+                               settings.home / "reports")
+    except ReportError as exc:
+        raise CliError(str(exc).removeprefix("report: ")) from exc
+    for panel, why in result.unavailable.items():
+        click.echo(f"  {panel}: {why}")
+    click.echo(f"as of {result.as_of}: composite {fmt(result.composite)}/100; {len(result.pngs)} charts in "
+               f"{result.seconds:.1f}s")
+    click.echo(f"report: {result.html_path}")

@@ -5,11 +5,15 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from ingestion.registry import SOURCES
 from orchestration.assets.dbt import build_dbt_assets, dbt_project
 from orchestration.assets.ingestion import catalog, source_assets
 from orchestration.assets.publish import build_publish_asset
+from orchestration.assets.report import build_report_asset
 from orchestration.checks import gx_checks
 from orchestration.resources import build_resources
+from orchestration.schedules import apply_automation, automation_sensor, build_schedules
+from orchestration.sensors import build_release_calendar_sensor, build_run_failure_sensor
 from orchestration.settings import Settings
 
 
@@ -20,13 +24,18 @@ def build_defs(settings: Settings) -> dg.Definitions:
     mart_keys = [k for k in fragility_dbt.keys if k.path[0] == "marts"]
     full_build = dg.define_asset_job(
         "full_build",
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reports"),
         description="Ingest, dbt build, Great Expectations checks, publish: what `fragility run` executes.",
     )
+    fred = [s for s in SOURCES if s.name == "fred"]
     return dg.Definitions(
-        assets=[catalog, *source_assets, fragility_dbt, build_publish_asset(mart_keys)],
+        assets=apply_automation([catalog, *source_assets, fragility_dbt, build_publish_asset(mart_keys),
+                                 build_report_asset()]),
         asset_checks=gx_checks,
         jobs=[full_build],
+        schedules=build_schedules(SOURCES),
+        sensors=[*(build_release_calendar_sensor(f) for f in fred), automation_sensor(),
+                 build_run_failure_sensor(settings.home / "logs" / "run_failures.log")],
         resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},
         # One process, one step at a time: DuckDB has a single writer.
         executor=dg.in_process_executor,

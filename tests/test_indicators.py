@@ -107,3 +107,32 @@ def test_benchmark_comparison_has_every_window(wh):
     rows = wh.execute("SELECT benchmark, count(DISTINCT window_name) FROM marts.fct_benchmark_comparison "
                       "WHERE measure = 'composite_score' GROUP BY 1 ORDER BY 1").fetchall()
     assert rows == [("NFCI", 5), ("STLFSI4", 5)]
+
+
+def test_the_divergent_bdc_borrower_is_flagged_in_2025(wh):
+    rows = wh.execute(
+        "SELECT period_end, min(mark_pct), max(mark_pct), bool_and(is_divergent) FROM marts.fct_private_credit_marks "
+        "WHERE issuer_key = 'zenith software' GROUP BY 1 ORDER BY 1").fetchall()
+    by_period = {r[0]: r[1:] for r in rows}
+    low, high, flagged = by_period[dt.date(2025, 9, 30)]
+    assert flagged and low <= 75 and high >= 85  # about 70 at one manager, about 90 at another
+    assert not any(f for d, (_lo, _hi, f) in by_period.items() if d.year < 2025)
+    dispersion = dict(wh.execute("SELECT period_end, divergent_borrowers FROM marts.fct_private_credit_dispersion"
+                                 ).fetchall())
+    assert dispersion[dt.date(2025, 9, 30)] >= 1
+
+
+def test_concentration_rises_to_about_forty_percent(wh):
+    start, end = wh.execute(
+        "SELECT avg(top10_weight) FILTER (WHERE year(as_of_date) = 2015), "
+        "avg(top10_weight) FILTER (WHERE as_of_date >= '2025-06-01') FROM marts.fct_market_concentration "
+        "WHERE weights_source = 'etf_holdings'").fetchone()
+    assert 0.15 < start < 0.22 and 0.35 < end < 0.45
+
+
+def test_ai_capex_outgrows_operating_cash_flow(wh):
+    early, late = wh.execute(
+        "SELECT avg(capex_to_operating_cash_flow) FILTER (WHERE year(as_of_date) = 2019), "
+        "avg(capex_to_operating_cash_flow) FILTER (WHERE as_of_date >= '2025-07-01') FROM marts.fct_ai_leverage"
+    ).fetchone()
+    assert late > early + 0.08

@@ -77,6 +77,10 @@ def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
         rows = parser.parse_observations(content, series=s, payload_hash=payload.content_hash,
                                          fetched_on=fetched_on, cancelled=_cancelled_for(s.series_id))
         return [(OBSERVATIONS, rows)]
+    if endpoint == "files/fred_graph_csv":  # a FRED graph CSV from a file drop (ingestion.files)
+        from ingestion.files import parse_fred_payload
+
+        return [(OBSERVATIONS, parse_fred_payload(payload, content))]
     if endpoint == "fred/series":
         s = lookup(req.get("series_id"))
         return [(SERIES, parser.parse_series(content, series=s, payload_hash=payload.content_hash))]
@@ -122,8 +126,12 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
 
         with HttpClient() as http:
             yield from acquire_live(ctx.landing, FredClient(http))
+    elif ctx.mode == "files":  # FRED graph downloads of a file drop: same table, source 'files'
+        from ingestion.files import acquire_fred
+
+        yield from acquire_fred(ctx)
     else:
-        raise SourceError(SOURCE, "the file-drop source is not available yet; use --source sample", field="source")
+        raise SourceError(SOURCE, f"unknown mode {ctx.mode!r} (expected sample, live or files)", field="source")
 
 
 FRED = Source(SOURCE, TABLES, acquire, parse, loop="policy_error",

@@ -199,7 +199,7 @@ _SIMPLE = {  # series -> (scenario path, rounding digits, multiplier)
     "CPIAUCSL": ("cpi", 3, 1.0), "CPILFESL": ("core_cpi", 3, 1.0), "UNRATE": ("unrate", 1, 1.0),
     "PAYEMS": ("payems", 0, 1.0), "NROU": ("nrou", 2, 1.0), "GDP": ("gdp", 3, 1.0),
     "WALCL": ("fed_assets_mn", 0, 1.0), "WSHOSHO": ("securities_mn", 0, 1.0),
-    "WRESBAL": ("reserves_bn", 1, 1.0), "WTREGEN": ("tga_mn", 0, 1.0), "RRPONTSYD": ("on_rrp_bn", 3, 1.0),
+    "WRESBAL": ("reserves_bn", 0, 1000.0), "WTREGEN": ("tga_mn", 0, 1.0), "RRPONTSYD": ("on_rrp_bn", 3, 1.0),
     "BAMLC0A0CM": ("ig_oas", 2, 1.0), "BAMLH0A0HYM2": ("hy_oas", 2, 1.0),
     "LNS14024887": ("youth_excess", 1, 1.0), "LNS14000060": ("unrate", 1, 1.0),
     "DRCLACBS": ("consumer_delinq", 2, 1.0), "WFRBST01134": ("top1_share", 1, 1.0),
@@ -324,7 +324,18 @@ class SamplePayload:
     content: bytes
 
 
+_COMPUTED = {"DFEDTARU", "DFEDTARL", "IOER", "IORB", "EFFR", "SOFR", "SOFR1", "SOFR25", "SOFR75", "SOFR99",
+             "SOFRVOL", "DGS2"}
+
+
+def has_sample_path(series: Series) -> bool:
+    """Whether the sample world models the series (catalog lines added for live or file-drop use may not)."""
+    base = series.series_id.split("_X")[0]
+    return base in _COMPUTED or base in _SIMPLE
+
+
 def emit(catalog: dict[str, Series], s: Scenario) -> Iterator[SamplePayload]:
+    catalog = {k: v for k, v in catalog.items() if has_sample_path(v)}
     bodies: dict[str, bytes] = {}  # scale replicas answer with their original's bytes
     for series in catalog.values():
         base = series.series_id.split("_X")[0]

@@ -1,5 +1,6 @@
--- The composite, both views. Loop weights are equal before the fog; each loop's weight is then
--- multiplied by its confidence, so fogged loops count less but do not move the score by being fogged.
+-- The composite, both views: a confidence-weighted power mean of the loop scores. Loop weights are
+-- equal before the fog; each loop's weight is then multiplied by its confidence, so fogged loops
+-- count less but do not move the score by being fogged.
 with
 
 days as (
@@ -14,7 +15,9 @@ loops as (
     select
         view_name,
         as_of_date,
-        max(loop_score) filter (where loop_name = 'policy_error') as loop_policy_error,
+        -- the composite takes the fog through the confidence weights, not through the policy-error
+        -- fog add-on (that would count the fog twice)
+        max(composite_input_score) filter (where loop_name = 'policy_error') as loop_policy_error,
         max(loop_score) filter (where loop_name = 'ai_leverage') as loop_ai_leverage,
         max(loop_score) filter (where loop_name = 'private_credit') as loop_private_credit,
         max(loop_score) filter (where loop_name = 'k_shape') as loop_k_shape,
@@ -54,17 +57,25 @@ joined as (
 select
     view_name,
     as_of_date,
-    (
-        coalesce(w_policy_error * loop_policy_error, 0) + coalesce(w_ai_leverage * loop_ai_leverage, 0)
-        + coalesce(w_private_credit * loop_private_credit, 0) + coalesce(w_k_shape * loop_k_shape, 0)
-        + coalesce(w_concentration * loop_concentration, 0) + coalesce(w_repo * repo_stress, 0)
-    ) / nullif(
-        case when loop_policy_error is null then 0 else w_policy_error end
-        + case when loop_ai_leverage is null then 0 else w_ai_leverage end
-        + case when loop_private_credit is null then 0 else w_private_credit end
-        + case when loop_k_shape is null then 0 else w_k_shape end
-        + case when loop_concentration is null then 0 else w_concentration end
-        + case when repo_stress is null then 0 else w_repo end, 0
+    -- power mean (p = composite_power): between the mean and the maximum, so stress that several
+    -- loops share, or one extreme loop, weighs more than the same average spread thinly
+    pow(
+        (
+            coalesce(w_policy_error * pow(loop_policy_error, {{ var('composite_power') }}), 0)
+            + coalesce(w_ai_leverage * pow(loop_ai_leverage, {{ var('composite_power') }}), 0)
+            + coalesce(w_private_credit * pow(loop_private_credit, {{ var('composite_power') }}), 0)
+            + coalesce(w_k_shape * pow(loop_k_shape, {{ var('composite_power') }}), 0)
+            + coalesce(w_concentration * pow(loop_concentration, {{ var('composite_power') }}), 0)
+            + coalesce(w_repo * pow(repo_stress, {{ var('composite_power') }}), 0)
+        ) / nullif(
+            case when loop_policy_error is null then 0 else w_policy_error end
+            + case when loop_ai_leverage is null then 0 else w_ai_leverage end
+            + case when loop_private_credit is null then 0 else w_private_credit end
+            + case when loop_k_shape is null then 0 else w_k_shape end
+            + case when loop_concentration is null then 0 else w_concentration end
+            + case when repo_stress is null then 0 else w_repo end, 0
+        ),
+        1.0 / {{ var('composite_power') }}
     ) as composite_score,
     loop_policy_error,
     loop_ai_leverage,

@@ -18,6 +18,15 @@
     ('int_k_shape_indicators', 'k_shape', 'inflation_expectations_1y', 1),
     ('int_k_shape_indicators', 'k_shape', 'consumer_sentiment', -1),
     ('int_k_shape_indicators', 'k_shape', 'top1_to_bottom50_wealth_ratio', 1),
+    ('int_structural_loops_daily', 'ai_leverage', 'capex_to_operating_cash_flow', 1),
+    ('int_structural_loops_daily', 'ai_leverage', 'debt_funded_capex_share', 1),
+    ('int_structural_loops_daily', 'ai_leverage', 'net_debt_to_ebitda', 1),
+    ('int_structural_loops_daily', 'ai_leverage', 'ai_set_weight', 1),
+    ('int_structural_loops_daily', 'private_credit', 'dispersion_index_pts', 1),
+    ('int_structural_loops_daily', 'private_credit', 'divergent_share', 1),
+    ('int_structural_loops_daily', 'private_credit', 'non_accrual_share', 1),
+    ('int_structural_loops_daily', 'concentration', 'top10_weight', 1),
+    ('int_structural_loops_daily', 'concentration', 'hhi', 1),
 ] %}
 
 {% for model, loop_name, column, direction in spec %}

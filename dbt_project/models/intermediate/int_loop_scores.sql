@@ -57,5 +57,6 @@ select
     mean_z,
     tightness_score,
     loop_score,
+    mean_score as composite_input_score,
     coalesce(at_or_above_own_p80 and history_days >= {{ var('min_history_days') }}, false) as in_stress
 from flagged

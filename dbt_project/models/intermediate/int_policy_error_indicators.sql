@@ -19,7 +19,7 @@ inputs as (
         walcl,
         100.0 * (walcl / nullif(walcl_3m_ago, 0) - 1.0) as fed_assets_13w_pct_change,
         100.0 * (wshosho / nullif(wshosho_3m_ago, 0) - 1.0) as securities_13w_pct_change,
-        wresbal,
+        wresbal / 1000.0 as wresbal,
         gdp,
         rrpontsyd as on_rrp_bn,
         wtregen / 1000.0 as tga_bn,

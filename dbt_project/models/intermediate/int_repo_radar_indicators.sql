@@ -85,7 +85,7 @@ fred_sofr as (
         sofr75 as p75,
         sofr99 as p99,
         sofrvol as volume_bn,
-        wresbal as reserves_bn,
+        wresbal / 1000.0 as reserves_bn,  -- FRED publishes WRESBAL in $mn
         gdp as gdp_bn
     from wide
     where sofr is not null
@@ -97,7 +97,7 @@ rates as (
     select
         d.*,
         coalesce(w.iorb, w.ioer) as iorb,
-        w.wresbal as reserves_bn,
+        w.wresbal / 1000.0 as reserves_bn,
         w.gdp as gdp_bn
     from nyfed_daily as d
     inner join wide as w using (view_name, as_of_date)

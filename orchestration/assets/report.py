@@ -1,0 +1,42 @@
+"""The dashboard as an asset: HOME/reports/fragility_report.html, rendered from the published warehouse."""
+
+import dagster as dg
+
+from orchestration.assets.publish import PUBLISHED_KEY
+from orchestration.resources import PipelineSettings
+
+REPORT_KEY = dg.AssetKey(["reports", "dashboard"])
+
+
+def build_report_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        key=REPORT_KEY,
+        deps=[PUBLISHED_KEY],
+        group_name="reports",
+        kinds={"python", "html"},
+        owners=["team:analytics-engineering"],
+        tags={"layer": "reports"},
+        description="The dashboard (`fragility report`): repo radar, composite and loop scores with stress episodes "
+        "and the fog band, loop heatmap, data fog, concentration and the bitcoin/gold hedge. One self-contained "
+        "HTML file plus PNGs in HOME/reports/, read from the published warehouse (read-only).",
+    )
+    def dashboard(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+        from orchestration.report import fmt, render_report
+
+        settings = pipeline.settings()
+        out = render_report(settings.published_db, settings.home / "reports")
+        context.log.info(f"report: {out.html_path} ({len(out.pngs)} charts, {out.seconds:.1f}s)")
+        last5 = "\n".join(f"| {d} | {fmt(c, 2)} | {fmt(f, 2)} |" for d, c, f in out.last_rows)
+        return dg.MaterializeResult(metadata={
+            "path": dg.MetadataValue.path(str(out.html_path)),
+            "as_of_date": str(out.as_of),
+            "latest_composite": dg.MetadataValue.float(float(out.composite)) if out.composite is not None else None,
+            "latest_confidence": dg.MetadataValue.float(float(out.confidence)) if out.confidence is not None
+            else None,
+            "last_5_composite": dg.MetadataValue.md("| as of | composite | confidence |\n|---|---|---|\n" + last5),
+            "panels": ", ".join(out.panels),
+            "panels_not_available": ", ".join(f"{k}: {v}" for k, v in out.unavailable.items()) or "none",
+            "render_seconds": round(out.seconds, 2),
+        })
+
+    return dashboard

@@ -1,0 +1,146 @@
+"""Schedules timed to publication (explicit timezones), automation downstream, freshness policies on the marts.
+
+Evaluated with Dagster's own utilities: ``build_schedule_context`` ticks, cron iteration in the schedule's
+timezone, and ``evaluate_automation_conditions`` on an ephemeral instance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from dagster._utils.schedules import cron_string_iterator
+
+from ingestion.ingest import Source
+from ingestion.loader import RawTable
+from ingestion.registry import SOURCES
+from orchestration import schedules
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture(scope="module")
+def defs(dbt_manifest):
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def repo(defs):
+    return defs.get_repository_def()
+
+
+def firing(repo, when: dt.datetime) -> set[str]:
+    """Names of the schedules with a tick exactly at ``when`` (cron evaluated in each schedule's timezone)."""
+    out = set()
+    for s in repo.schedule_defs:
+        crons = [s.cron_schedule] if isinstance(s.cron_schedule, str) else list(s.cron_schedule)
+        for cron in crons:
+            start = (when - dt.timedelta(minutes=1)).timestamp()
+            if next(cron_string_iterator(start, cron, s.execution_timezone)).timestamp() == when.timestamp():
+                out.add(s.name)
+    return out
+
+
+def targets(repo, name: str) -> set[str]:
+    job = repo.get_job(repo.get_schedule_def(name).job_name)
+    return {"/".join(k.path) for k in job.asset_layer.selected_asset_keys}
+
+
+def at(day: str, hhmm: str, tz=NY) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(hhmm), tzinfo=tz)
+
+
+def test_every_schedule_states_its_timezone_and_targets_raw_assets_only(repo):
+    assert repo.schedule_defs
+    for s in repo.schedule_defs:
+        assert s.execution_timezone, s.name
+        ZoneInfo(s.execution_timezone)
+        assert all(t.startswith("raw/") for t in targets(repo, s.name)), s.name
+        assert s.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    (at("2025-11-24", "08:30"), {"nyfed_on_publication"}),            # Monday: SOFR, BGCR, TGCR are out
+    (at("2025-11-24", "09:15"), {"nyfed_on_publication"}),            # and EFFR
+    (at("2025-11-22", "08:30"), set()),                               # Saturday: no reference rates
+    (at("2025-11-20", "16:45"), {"fred_h41_thursday"}),               # Thursday afternoon: H.4.1
+    (at("2025-11-19", "16:45"), set()),                               # not on Wednesday
+    (at("2025-07-07", "12:30", dt.UTC), {"nyfed_on_publication"}),    # 08:30 Eastern in summer (EDT) ...
+    (at("2025-11-24", "13:30", dt.UTC), {"nyfed_on_publication"}),    # ... and in winter (EST)
+    (at("2025-11-24", "12:30", dt.UTC), set()),
+])
+def test_the_right_schedules_fire_at_the_right_time(repo, when, expected):
+    assert firing(repo, when) & {"nyfed_on_publication", "fred_h41_thursday"} == expected
+
+
+def test_sec_filings_daily_including_weekends(repo):
+    sec = {s.name for s in SOURCES if s.name.startswith("sec")}
+    assert sec, "no SEC source registered"
+    for day in ("2025-11-22", "2025-11-24"):  # Saturday, Monday
+        assert {f"{n}_on_publication" for n in sec} <= firing(repo, at(day, "06:15"))
+    for n in sec:
+        assert targets(repo, f"{n}_on_publication") == {"/".join(t.asset_path) for t in
+                                                       next(s for s in SOURCES if s.name == n).tables}
+
+
+def test_schedule_targets_are_one_source_each(repo):
+    assert targets(repo, "nyfed_on_publication") == {"raw/nyfed__reference_rates"}
+    assert targets(repo, "fred_h41_thursday") == {"raw/fred__observations", "raw/fred__series",
+                                                  "raw/fred__release_dates"}
+    assert "fred_on_publication" not in {s.name for s in repo.schedule_defs}  # FRED follows its calendar
+
+
+def test_schedule_tick_requests_a_run_tagged_with_its_source(repo):
+    with dg.DagsterInstance.ephemeral() as instance:
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-11-20", "16:45"))
+        data = repo.get_schedule_def("fred_h41_thursday").evaluate_tick(ctx)
+    assert len(data.run_requests) == 1
+    tags = data.run_requests[0].tags
+    assert tags["fragility/source"] == "fred" and tags["fragility/release_id"] == "20"
+
+
+def test_a_new_source_gets_a_schedule_without_code_changes():
+    table = RawTable("raw.newsrc__things", "id INTEGER NOT NULL", key=("id",), description="things")
+    new = Source("newsrc", (table,), acquire=lambda ctx: iter(()), parse=lambda p, c: [])
+    (sched,) = schedules.build_schedules((new,))
+    assert sched.name == "newsrc_on_publication"
+    assert (sched.cron_schedule, sched.execution_timezone) == ("0 7 * * *", "America/New_York")
+
+
+def test_automation_and_freshness_policies(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if key.path[0] == "raw":
+            assert node.automation_condition is None, key  # raw assets run on schedules and sensors
+        elif node.group_name in schedules.AUTOMATED_GROUPS:
+            assert node.automation_condition is not None, key
+        if key.path[0] == "marts":
+            policy = node.freshness_policy
+            assert policy is not None and policy.timezone == "America/New_York", key
+    assert graph.get(dg.AssetKey(["reports", "dashboard"])).group_name == "reports"
+
+
+def test_downstream_follows_a_new_fred_load_and_nothing_else(defs):
+    """After a FRED ingest, eager automation requests the FRED staging models and everything downstream of
+    them (through publish and the dashboard), but no other source and no staging model of another source."""
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    with dg.DagsterInstance.ephemeral() as instance:
+        for k in keys:  # a full build happened
+            instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=k))
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert first.total_requested == 0
+        for k in keys:
+            if k.path[0] == "raw" and k.path[1].startswith("fred__"):
+                instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=k))
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    requested = {"/".join(k.path) for k in keys if after.get_num_requested(k)}
+    assert {"staging/stg_fred__observations", "intermediate/int_series_timeline", "marts/fct_fragility_daily",
+            "warehouse/published", "reports/dashboard"} <= requested
+    assert not any(r.startswith("raw/") for r in requested)
+    assert not {r for r in requested if r.startswith("staging/") and "fred__" not in r}
