@@ -408,10 +408,10 @@ def test_real_october_2025_cpi_and_unemployment_are_cancelled(real_db):
                        "AND series_id IN ('CPIAUCSL', 'UNRATE') ORDER BY 1").fetchall()
     assert [(s, v, st) for s, v, st, _ in rows] == [("CPIAUCSL", None, "cancelled"), ("UNRATE", None, "cancelled")]
     assert rows[0][3].startswith("BLS: the October 2025 CPI will not be published")
-    # U6 is empty too, but the maintained list does not cover it: missing, not cancelled
+    # U6 comes from the same household survey: the maintained list covers it too
     u6 = con.execute("SELECT value_status, status_reason FROM raw.fred__observations WHERE series_id = 'U6RATE' "
                      "AND obs_date = '2025-10-01'").fetchone()
-    assert u6 == ("missing", "empty in file drop")
+    assert u6[0] == "cancelled" and "U-6" in u6[1]
 
 
 def test_real_stlfsi4_revisions_are_two_vintages(real_db):

@@ -136,3 +136,19 @@ def test_ai_capex_outgrows_operating_cash_flow(wh):
         "avg(capex_to_operating_cash_flow) FILTER (WHERE as_of_date >= '2025-07-01') FROM marts.fct_ai_leverage"
     ).fetchone()
     assert late > early + 0.08
+
+
+def test_gold_behaves_like_a_crisis_hedge_and_bitcoin_does_not(wh):
+    rows = {r[0]: r[1:] for r in wh.execute(
+        "SELECT window_name, btc_max_drawdown, gold_max_drawdown, btc_return, gold_return "
+        "FROM marts.fct_hedge_stress_windows").fetchall()}
+    assert len(rows) == 6
+    for name, (btc_dd, gold_dd, _btc_ret, _gold_ret) in rows.items():
+        assert gold_dd > btc_dd, name  # gold's worst fall inside every stress window is shallower
+    _, _, btc_ret, gold_ret = rows["March 2020"]
+    assert btc_ret < -0.2 < gold_ret
+    regimes = dict(wh.execute(
+        "SELECT 'gold', mode(gold_regime) FROM marts.fct_hedge_regime WHERE as_of_date >= '2016-01-01' "
+        "UNION ALL SELECT 'btc', mode(btc_regime) FROM marts.fct_hedge_regime WHERE as_of_date >= '2016-01-01'"
+    ).fetchall())
+    assert regimes == {"gold": "hedge", "btc": "risk-asset"}
