@@ -39,6 +39,7 @@ class Outcome:
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+    dq_report: object = None  # Path of the data-quality HTML report, when checks ran
     total_seconds: float = 0.0
 
 
@@ -66,7 +67,9 @@ class _Progress(logging.Handler):
             if not data.passed:
                 key = "/".join(data.asset_key.path)
                 desc = data.description or ""
-                self.outcome.failed_checks.append(f"check {data.check_name} on {key} failed: {desc}".rstrip(": "))
+                lines = [x for x in desc.splitlines() if x.strip()] or [""]
+                self.outcome.failed_checks.append(f"check {data.check_name} on {key} failed: {lines[0]}".rstrip(": "))
+                self.outcome.failed_checks += [f"  {x}" for x in lines[1:]]
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
             took = time.perf_counter() - self.started.get(step, time.perf_counter())
             stage = stage_of(step)
@@ -158,9 +161,27 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool) 
             result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     outcome.run_id = result.run_id
     outcome.success = result.success
+    outcome.dq_report = _write_dq_report(settings, result.run_id)
     outcome.total_seconds = time.perf_counter() - t0
     outcome.summary = summarise(settings, outcome)
     return outcome
+
+
+def _write_dq_report(settings: Settings, run_id: str):
+    """The Great Expectations results of this run as one HTML page (on failure too: that is when it matters)."""
+    import duckdb
+
+    from expectations.report import write_html
+
+    try:
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        has_results = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_results'").fetchone()[0]
+        return write_html(con, settings.home / "reports" / "dq_report.html", run_id) if has_results else None
+    finally:
+        con.close()
 
 
 def summarise(settings: Settings, outcome: Outcome) -> list[str]:
@@ -173,6 +194,8 @@ def summarise(settings: Settings, outcome: Outcome) -> list[str]:
         lines += [f"  {line}" for line in outcome.failed_steps + outcome.failed_checks]
         if settings.published_db.exists():
             lines.append(f"last good copy: {settings.published_db}")
+        if outcome.dq_report:
+            lines.append(f"data-quality report: {outcome.dq_report}")
         return lines
     # Read the working copy: it equals what was just published, and an analyst's CLI session may
     # hold a lock on the published file.
@@ -198,4 +221,6 @@ def summarise(settings: Settings, outcome: Outcome) -> list[str]:
                      + ("; repo radar in stress" if "repo_radar" in stressed else ""))
         lines.append(fog or "confidence: n/a")
     lines.append(f"published: {settings.published_db}")
+    if outcome.dq_report:
+        lines.append(f"data-quality report: {outcome.dq_report}")
     return lines
