@@ -51,9 +51,15 @@ def run_cli(home: Path, scale: int, extra_env: dict | None = None) -> dict:
     return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak_kib / 1024, 1), "stages_s": stages}
 
 
-def compiled_statements() -> list[tuple[str, str]]:
-    """(node name, SQL) for every model dbt ran, in dependency order."""
-    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+def compiled_statements(db: Path) -> list[tuple[str, str]]:
+    """(model, DDL) for every model, in dependency order, compiled by dbt against `db`."""
+    target = Path(tempfile.mkdtemp(prefix="fragility-bench-target-"))
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "compile", "--project-dir", str(DBT_DIR),
+                    "--profiles-dir", str(DBT_DIR), "--target-path", str(target), "--quiet"],
+                   check=True, cwd=DBT_DIR, env={**os.environ, "FRAGILITY_BUILD_DB": str(db)},
+                   capture_output=True)
+    manifest = json.loads((target / "manifest.json").read_text())
+    shutil.rmtree(target, ignore_errors=True)
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     order: list[str] = []
     seen: set[str] = set()
@@ -71,34 +77,25 @@ def compiled_statements() -> list[tuple[str, str]]:
     out = []
     for uid in order:
         node = nodes[uid]
-        rel = Path(node["original_file_path"])
-        path = DBT_DIR / "target" / "run" / node["package_name"] / rel
-        if path.exists():
-            out.append((node["name"], path.read_text()))
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        relation = f'"{node["schema"]}"."{node["alias"]}"'
+        out.append((node["name"], f"create or replace {kind} {relation} as ({node['compiled_code']})"))
     return out
 
 
 def raw_sql_seconds(home: Path) -> float:
-    """Execute dbt's compiled DDL directly on a copy of the built warehouse (raw + models rebuilt)."""
+    """Execute the same compiled SQL directly in DuckDB on a copy of the built warehouse."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "floor.duckdb"
+        db = Path(tmp) / "fragility.duckdb"  # same file name: compiled SQL names the catalog "fragility"
         shutil.copyfile(home / "build" / "fragility.duckdb", db)
+        statements = compiled_statements(db)
         con = duckdb.connect(str(db))
-        statements = compiled_statements()
         t0 = time.perf_counter()
         for _name, sql in statements:
-            for stmt in _split(sql):
-                con.execute(stmt)
+            con.execute(sql)
         took = time.perf_counter() - t0
         con.close()
     return took
-
-
-def _split(sql: str) -> list[str]:
-    # dbt-duckdb's run files hold one `create ... as (...)` per model (views and tables); replace
-    # them so the copy already holding the relation accepts them.
-    sql = re.sub(r"^\s*create\s+(table|view)\s+", r"create or replace \1 ", sql.strip(), flags=re.I)
-    return [s for s in sql.split(";\n") if s.strip()]
 
 
 def bench_scale(scale: int) -> dict:
