@@ -56,15 +56,20 @@ def fred_series() -> dict[str, Series]:
     return out
 
 
+def replica(s: Series, k: int) -> Series:
+    """Replica ``k`` of a catalog series: same shape, its own id, loop ``scale_replica``."""
+    return Series(f"{s.series_id}_X{k:03d}", "scale_replica", s.unit, s.frequency, s.release, s.release_id,
+                  s.revisable, f"{s.title} (scale replica {k})", s.discontinued_on)
+
+
 def with_replicas(scale: int) -> dict[str, Series]:
     """The catalog, plus ``scale - 1`` replicas of every series (benchmark load, never in a mart)."""
     base = fred_series()
     out = dict(base)
     for k in range(2, scale + 1):
         for s in base.values():
-            rid = f"{s.series_id}_X{k:03d}"
-            out[rid] = Series(rid, "scale_replica", s.unit, s.frequency, s.release, s.release_id,
-                              s.revisable, f"{s.title} (scale replica {k})", s.discontinued_on)
+            r = replica(s, k)
+            out[r.series_id] = r
     return out
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
-from ingestion.catalog import Series, cancelled_releases, fred_series, with_replicas
+from ingestion.catalog import Series, cancelled_releases, fred_series, replica, with_replicas
 from ingestion.errors import SourceError
 from ingestion.fred import parser, sample
 from ingestion.ingest import AcquireContext, Source
@@ -58,7 +58,7 @@ def lookup(series_id: object) -> Series:
         return cat[sid]
     m = _REPLICA.match(sid)
     if m and m["base"] in cat:
-        return with_replicas(int(m["k"]))[sid]
+        return replica(cat[m["base"]], int(m["k"]))  # one Series, not the whole replicated catalog
     raise SourceError(SOURCE, "unknown series (not in ingestion/catalog/fred_series.csv)", series=sid,
                       field="series_id")
 
@@ -68,14 +68,30 @@ def _cancelled_for(series_id: str) -> dict[dt.date, str]:
     return {c.period: c.statement for c in cancelled_releases() if c.series_id == base}
 
 
+# Parsed observations by (content hash, fetch day, cancellations): identical bytes parse identically, and
+# the scale replicas reuse their original's bytes. Bounded, and filled only by successful parses.
+_PARSED: dict[tuple, pa.Table] = {}
+_PARSED_MAX = 256
+
+
 def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
     req = payload.request
     endpoint = req.get("endpoint")
     fetched_on = dt.date.fromisoformat(payload.as_of)
     if endpoint == "fred/series/observations":
         s = lookup(req.get("series_id"))
-        rows = parser.parse_observations(content, series=s, payload_hash=payload.content_hash,
-                                         fetched_on=fetched_on, cancelled=_cancelled_for(s.series_id))
+        cancelled = _cancelled_for(s.series_id)
+        memo_key = (payload.content_hash, fetched_on, tuple(sorted(cancelled.items())))
+        rows = _PARSED.get(memo_key)
+        if rows is None:
+            rows = parser.parse_observations(content, series=s, payload_hash=payload.content_hash,
+                                             fetched_on=fetched_on, cancelled=cancelled)
+            _PARSED[memo_key] = rows
+            while len(_PARSED) > _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+        else:  # same bytes answered for another series (scale replicas): relabel, don't re-parse
+            col = rows.schema.get_field_index("series_id")
+            rows = rows.set_column(col, "series_id", pa.array([s.series_id] * rows.num_rows, pa.string()))
         return [(OBSERVATIONS, rows)]
     if endpoint == "files/fred_graph_csv":  # a FRED graph CSV from a file drop (ingestion.files)
         from ingestion.files import parse_fred_payload

@@ -10,6 +10,7 @@ fund's size follows the scenario's S&P 500 path. Names outside the top are ficti
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -171,7 +172,8 @@ def _fixed(ticker: str, name: str, sector: str, exchange: str) -> tuple[str, str
 
 
 def holdings_csv(day: dt.date, named_w: np.ndarray, tail_w: np.ndarray, members: list[Constituent],
-                 aum: float, index_ratio: float, tail_text: list[tuple[str, str]] | None = None) -> bytes:
+                 aum: float, index_ratio: float, tail_text: list[tuple[str, str]] | None = None,
+                 weight_decimals: int = 2) -> bytes:
     lines = [FUND_NAME, f'Fund Holdings as of,"{day.strftime("%b %d, %Y")}"', 'Inception Date,"May 15, 2000"',
              f'Shares Outstanding,"{_money(aum / (200.0 * index_ratio))}"', 'Stock,"-"', 'Bond,"-"', 'Cash,"-"',
              'Other,"-"', "\u00a0", HEADER]
@@ -190,7 +192,8 @@ def holdings_csv(day: dt.date, named_w: np.ndarray, tail_w: np.ndarray, members:
         mv = w / 100.0 * aum
         money = f"{mv:,.2f}"
         price = price0 * index_ratio
-        lines.append(f'{prefix},"{money}","{w:.2f}","{money}","{mv / price:,.2f}","{price:.2f}",{suffix}')
+        lines.append(f'{prefix},"{money}","{w:.{weight_decimals}f}","{money}","{mv / price:,.2f}","{price:.2f}",'
+                     f'{suffix}')
     mm = 0.15 / 100 * aum
     usd = 0.05 / 100 * aum
     contract = f"ES{'HMUZ'[((day.month - 1) // 3 + 1) % 4]}{(day.year + (day.month > 9)) % 10}"
@@ -219,9 +222,12 @@ def emit(s: Scenario, scale: int = 1, end: dt.date = sc.END) -> Iterator[SampleP
     sp = s.path("sp500", grid)
     where = {d: i for i, d in enumerate(grid)}
     tail_text = [_fixed(m.ticker, m.name, m.sector, m.exchange) for m in members]
+    # iShares prints weights to 2 decimals; with thousands of names (scale > 1) each tail weight is far below
+    # 0.01% and would round to zero, so the scaled files carry more decimals (the parser takes any decimal).
+    weight_decimals = 2 + 2 * math.ceil(math.log10(max(scale, 1)))
     for k, day in enumerate(dates):
         ratio = float(sp[where[max(x for x in grid[: where.get(day, len(grid) - 1) + 1] if x <= day)]] / sp[0])
         aum = 70e9 * ratio * 1.1 ** ((day - sc.START).days / 365.25)
-        content = holdings_csv(day, named[k], tail_w[k], members, aum, ratio, tail_text)
+        content = holdings_csv(day, named[k], tail_w[k], members, aum, ratio, tail_text, weight_decimals)
         yield SamplePayload({"endpoint": "ishares/holdings", "fund": FUND, "as_of": day.isoformat()}, content,
                             min(day + dt.timedelta(1 if day.weekday() < 4 else 3), end))
