@@ -14,8 +14,8 @@ class SourceError(Exception):
         self, source: str, message: str, *, series: str | None = None, field: str | None = None
     ) -> None:
         self.source = source
-        self.series = series
-        self.field = field
+        self.series = _visible(series)
+        self.field = _visible(field)  # a field name may come from the payload itself ("\r", "a\nb")
         self.message = " ".join(str(message).split())  # always one line
         super().__init__(str(self))
 
@@ -31,3 +31,10 @@ class SourceError(Exception):
 
 class ParseError(SourceError):
     """The payload arrived but its content is malformed, drifted or inconsistent."""
+
+
+def _visible(value: str | None) -> str | None:
+    """``value`` as given when it prints on one line, else with its control characters escaped."""
+    if value is None or str(value).isprintable():
+        return value
+    return str(value).encode("unicode_escape").decode("ascii")

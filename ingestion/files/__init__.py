@@ -294,7 +294,8 @@ def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
     req = payload.request
     endpoint = req.get("endpoint")
     if endpoint == FSI_ENDPOINT:
-        return [(OFR_FSI, ofr_fsi.parse_fsi(content, payload_hash=payload.content_hash))]
+        return [(OFR_FSI, ofr_fsi.parse_fsi(content, payload_hash=payload.content_hash,
+                                            fetched_on=dt.date.fromisoformat(payload.as_of)))]
     if endpoint == SP500_ENDPOINT:
         from ingestion.holdings.parser import company_keys  # one maintained share-class map for both sources
 

@@ -8,6 +8,7 @@ Everything is columnar (pyarrow.csv + pyarrow.compute); Python only walks rows o
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -109,16 +110,17 @@ def to_dates(col: pa.ChunkedArray, where: Where, field: str) -> pa.Array:
     ok = pc.match_substring_regex(col, ISO_DATE)
     if pc.all(ok).as_py():
         try:
-            return pc.cast(col, pa.date32())
+            dates = pc.cast(col, pa.date32())
+            if not pc.any(pc.less(dates, pa.scalar(dt.date.min, pa.date32()))).as_py():  # Arrow reads year 0000
+                return dates
         except pa.ArrowInvalid:  # well-formed but impossible (2025-02-30): find it row by row
-            ok = pa.array([_is_date(v) for v in col.to_pylist()])
+            pass
+        ok = pa.array([_is_date(v) for v in col.to_pylist()])
     i = first_true(pc.invert(ok))
     raise where.fail(f"line {where.first_line + i}: not a YYYY-MM-DD date: {str(col[i].as_py())[:40]!r}", field)
 
 
 def _is_date(v: str) -> bool:
-    import datetime as dt
-
     try:
         dt.date.fromisoformat(v)
         return True

@@ -12,7 +12,10 @@ regional ones; zero is average stress. It is a benchmark for the composite, neve
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.files.csvtools import Where, check_bytes, first_duplicate, header_of, read_strings, to_dates, to_numbers
 
@@ -28,7 +31,7 @@ SCHEMA = pa.schema([("date", pa.date32())] + [(c, pa.float64()) for c in list(CO
                    + [("payload_hash", pa.string())])
 
 
-def parse_fsi(content: bytes, *, payload_hash: str) -> pa.Table:
+def parse_fsi(content: bytes, *, payload_hash: str, fetched_on: dt.date | None = None) -> pa.Table:
     where = Where(SOURCE, ENTITY)
     text = check_bytes(content, where, allow_bom=True)
     header = header_of(text)
@@ -41,6 +44,12 @@ def parse_fsi(content: bytes, *, payload_hash: str) -> pa.Table:
     if raw.num_rows == 0:
         raise where.fail("no rows under the header", "body")
     cols = {"date": to_dates(raw["date"], where, "Date")}
+    if fetched_on is not None:  # the index cannot be known before its day
+        late = pc.greater(cols["date"], pa.scalar(fetched_on, pa.date32()))
+        if pc.any(late).as_py():
+            i = pc.index(late, True).as_py()
+            raise where.fail(f"line {where.first_line + i}: {cols['date'][i].as_py()} is in the future (file "
+                             f"dated {fetched_on})", "Date")
     dup = first_duplicate(cols["date"])
     if dup is not None:
         raise where.fail(f"line {where.first_line + dup}: duplicate date {cols['date'][dup].as_py()}", "Date")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 
 import pyarrow as pa
 
@@ -17,6 +18,10 @@ from ingestion.errors import ParseError
 SOURCE = "fred"
 OBS_FIELDS = {"realtime_start", "realtime_end", "date", "value"}
 FAR_FUTURE = dt.date(9999, 12, 31)
+# FRED writes dates as YYYY-MM-DD and numbers as plain decimals. Python alone is laxer: date.fromisoformat
+# takes "20250701" and ISO week dates ("2025-W27-1"), float() takes "1_000" and non-ASCII digits.
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 OBSERVATIONS_SCHEMA = pa.schema([
     ("source", pa.string()), ("series_id", pa.string()), ("obs_date", pa.date32()),
@@ -31,6 +36,20 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
         dup = next(k for k in keys if keys.count(k) > 1)
         raise ValueError(f"duplicate JSON key {dup!r}")
     return dict(pairs)
+
+
+# "\ud800" is valid JSON, but a lone UTF-16 surrogate is not text: Arrow (and UTF-8) cannot hold it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(text: str, doc: object) -> bool:
+    if not _SURROGATE_ESCAPE.search(text):  # the usual case: no escape that could decode to one
+        return False
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def load_json(content: bytes, *, series: str | None, what: str) -> dict:
@@ -51,6 +70,9 @@ def load_json(content: bytes, *, series: str | None, what: str) -> dict:
     except ValueError as exc:
         raise ParseError(SOURCE, f"malformed or truncated {what} JSON: {exc}", series=series,
                          field="body") from None
+    if _has_lone_surrogate(text, doc):
+        raise ParseError(SOURCE, f"{what} JSON has a lone UTF-16 surrogate escape (not text)", series=series,
+                         field="body")
     if not isinstance(doc, dict):
         raise ParseError(SOURCE, f"{what} JSON is a {type(doc).__name__}, expected an object",
                          series=series, field="body")
@@ -62,12 +84,14 @@ def load_json(content: bytes, *, series: str | None, what: str) -> dict:
 
 def _date(value: object, *, series: str, field: str) -> dt.date:
     if not isinstance(value, str):
-        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {value!r}",
+        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {str(value)[:40]!r}",
                          series=series, field=field)
     try:
+        if not ISO_DATE.match(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ParseError(SOURCE, f"not a date: {value!r}", series=series, field=field) from None
+        raise ParseError(SOURCE, f"not a date: {value[:40]!r}", series=series, field=field) from None
 
 
 def parse_observations(
@@ -127,6 +151,8 @@ def parse_observations(
                 status, reason = "missing", "FRED reported '.' (no value for this period)"
         else:
             try:
+                if not DECIMAL.match(raw.strip()):
+                    raise ValueError(raw)
                 value = float(raw)
             except ValueError:
                 raise ParseError(SOURCE, f"value on {obs_date} is not a number: {raw[:40]!r}",
@@ -160,9 +186,13 @@ def _fast_observations(
         start_s = pa.array([r["realtime_start"] for r in obs], pa.string())
         end_s = pa.array([r["realtime_end"] for r in obs], pa.string())
         raw = pa.array([r["value"] for r in obs], pa.string())  # padded values take the careful path
+        if any(a.null_count for a in (date_s, start_s, end_s, raw)):
+            return None  # a JSON null: the careful path names the row and field
         if any(pc.any(pc.not_equal(pc.utf8_length(a), 10)).as_py() for a in (date_s, start_s, end_s)):
             return None  # only strict YYYY-MM-DD takes the fast path
         obs_date, start, end = (pc.cast(a, pa.date32()) for a in (date_s, start_s, end_s))
+        if any(pc.any(pc.less(a, pa.scalar(dt.date.min, pa.date32()))).as_py() for a in (obs_date, start, end)):
+            return None  # Arrow reads year 0000, Python has no such year: the careful path refuses it
         missing = pc.is_in(raw, value_set=pa.array([".", ""]))
         value = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), raw), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
@@ -216,6 +246,10 @@ def parse_series(content: bytes, *, series: Series, payload_hash: str) -> pa.Tab
     if s.get("frequency_short") != series.frequency:
         raise ParseError(SOURCE, f"frequency changed: catalog {series.frequency!r}, payload "
                          f"{s.get('frequency_short')!r}", series=sid, field="frequency_short")
+    for key in ("title", "seasonal_adjustment_short", "last_updated"):
+        if s.get(key) is not None and not isinstance(s[key], str):
+            raise ParseError(SOURCE, f"{key} is {type(s[key]).__name__} {str(s[key])[:40]!r}, expected a string",
+                             series=sid, field=key)
     row = {
         "source": SOURCE, "series_id": sid, "title": s.get("title"), "units": s.get("units"),
         "frequency_short": s.get("frequency_short"),

@@ -41,10 +41,11 @@ TABLES = (PRICES,)
 
 def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
     endpoint = payload.request.get("endpoint")
+    fetched_on = dt.date.fromisoformat(payload.as_of)
     if endpoint == FEED_ENDPOINT:
-        return [(PRICES, parser.parse_feed(content, payload_hash=payload.content_hash))]
+        return [(PRICES, parser.parse_feed(content, payload_hash=payload.content_hash, fetched_on=fetched_on))]
     if endpoint == FILE_ENDPOINT:
-        return [(PRICES, parser.parse_monthly_file(content, payload_hash=payload.content_hash))]
+        return [(PRICES, parser.parse_monthly_file(content, payload_hash=payload.content_hash, fetched_on=fetched_on))]
     raise SourceError(SOURCE, f"unknown endpoint {endpoint!r}", field="endpoint")
 
 

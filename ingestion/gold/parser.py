@@ -17,6 +17,8 @@ the next 1 January for an annual one. Prices are not revised, so there is one vi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,8 +36,9 @@ SCHEMA = pa.schema([
 ])
 
 
-def parse_feed(content: bytes, *, payload_hash: str) -> pa.Table:
-    """Parse FreeGoldAPI's ``latest.csv`` (also what the sample emitter writes)."""
+def parse_feed(content: bytes, *, payload_hash: str, fetched_on: dt.date | None = None) -> pa.Table:
+    """Parse FreeGoldAPI's ``latest.csv`` (also what the sample emitter writes); a price dated after
+    ``fetched_on`` (the day the payload was fetched) is refused."""
     where = Where(SOURCE, "XAU/USD")
     text = check_bytes(content, where, allow_bom=True)
     header = header_of(text)
@@ -53,6 +56,7 @@ def parse_feed(content: bytes, *, payload_hash: str) -> pa.Table:
         raise where.fail(f"line {where.first_line + i}: unexpected currency {currency[i].as_py()[:10]!r} "
                          f"(expected {' or '.join(CURRENCIES)})", "currency")
     dates = to_dates(raw["date"], where, "date")
+    not_after(dates, fetched_on, where, "date")
     prices, missing = to_numbers(raw["price"], where, "price", missing=("",))
     if pc.any(missing).as_py():
         i = pc.index(missing, True).as_py()
@@ -67,6 +71,17 @@ def parse_feed(content: bytes, *, payload_hash: str) -> pa.Table:
     dates, prices = pc.take(dates, order), pc.take(prices, order)
     freq = frequencies(dates)
     return rows(FEED, dates, freq, prices, payload_hash)
+
+
+def not_after(dates: pa.Array, fetched_on: dt.date | None, where: Where, field: str) -> None:
+    """Refuse a row dated after the fetch: a price (or index) cannot be known before its day."""
+    if fetched_on is None:
+        return
+    late = pc.greater(dates, pa.scalar(fetched_on, pa.date32()))
+    if pc.any(late).as_py():
+        i = pc.index(late, True).as_py()
+        raise where.fail(f"line {where.first_line + i}: {dates[i].as_py()} is in the future (fetched {fetched_on})",
+                         field)
 
 
 def _positive(prices: pa.Array, where: Where, field: str = "price") -> None:
@@ -112,7 +127,7 @@ def rows(source: str, dates: pa.Array, freq: pa.Array, prices: pa.Array, payload
     }, schema=SCHEMA)
 
 
-def parse_monthly_file(content: bytes, *, payload_hash: str) -> pa.Table:
+def parse_monthly_file(content: bytes, *, payload_hash: str, fetched_on: dt.date | None = None) -> pa.Table:
     """A file-drop ``gold/monthly.csv`` (``Date,Price`` with ``YYYY-MM`` months, US dollars per troy ounce).
 
     Each row is that month's price (a monthly average in the datahub ``gold-prices`` series this layout
@@ -128,10 +143,12 @@ def parse_monthly_file(content: bytes, *, payload_hash: str) -> pa.Table:
         raise where.fail("no prices under the header", "body")
     month = pc.utf8_trim_whitespace(raw["date"]).combine_chunks()
     ok = pc.match_substring_regex(month, r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+    ok = pc.and_(ok, pc.invert(pc.starts_with(month, "0000")))  # no year 0 (Arrow would read it, Python not)
     if not pc.all(ok).as_py():
         i = pc.index(ok, False).as_py()
         raise where.fail(f"line {where.first_line + i}: not a YYYY-MM month: {month[i].as_py()[:20]!r}", "Date")
     dates = pc.cast(pc.binary_join_element_wise(month, "01", "-"), pa.date32())
+    not_after(dates, fetched_on, where, "Date")
     prices, missing = to_numbers(raw["price"], where, "Price", missing=("",))
     if pc.any(missing).as_py():
         i = pc.index(missing, True).as_py()

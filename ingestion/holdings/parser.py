@@ -209,13 +209,21 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
     if weight.null_count:
         i = pc.index(pc.is_null(weight), True).as_py()
         raise _fail(f"line {first + i}: missing weight", series=series, field="Weight (%)")
+    market_value = num("Market Value")
+    shares = "Quantity" if "Quantity" in header else "Shares"
+    quantity = num(shares)
+    for values, label in ((weight, "Weight (%)"), (market_value, "Market Value"), (quantity, shares)):
+        negative = pc.fill_null(pc.and_(equity, pc.less(values, 0.0)), False)  # a fund holds no negative stock
+        if pc.any(negative).as_py():
+            i = pc.index(negative, True).as_py()
+            raise _fail(f"line {first + i}: negative {label} {values[i].as_py():.15g} on an equity row",
+                        series=series, field=label)
     total = pc.sum(weight).as_py() or 0.0
     if not WEIGHT_TOTAL[0] <= total <= WEIGHT_TOTAL[1]:
         raise _fail(f"weights add up to {total:.4g}%, expected about 100% (a unit change?)", series=series,
                     field="Weight (%)")
     name = pc.utf8_trim_whitespace(table.column("Name").combine_chunks())
     company_key = _company_keys(ticker, name, equity)
-    quantity = num("Quantity") if "Quantity" in header else num("Shares")
     out = pa.table({
         "fund_ticker": pa.array([fund] * n, pa.string()),
         "as_of_date": pa.array([as_of] * n, pa.date32()),
@@ -225,7 +233,7 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
         "company_name": name,
         "sector": text_col("Sector"),
         "asset_class": asset_class,
-        "market_value": num("Market Value"),
+        "market_value": market_value,
         "weight_pct": weight,
         "notional_value": num("Notional Value"),
         "quantity": quantity,

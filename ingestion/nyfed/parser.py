@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -57,6 +58,7 @@ PUBLISHED_AT_ET = {"SOFR": dt.time(8), "BGCR": dt.time(8), "TGCR": dt.time(8), "
 REVISED_AT_ET = dt.time(14, 30)
 
 KNOWLEDGE = ("release_schedule", "fetch")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 REQUIRED = {"effectiveDate", "type", "percentRate", "revisionIndicator"}
 DISTRIBUTION = {"percentPercentile1", "percentPercentile25", "percentPercentile75", "percentPercentile99",
@@ -97,6 +99,20 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+# "\ud800" is valid JSON, but a lone UTF-16 surrogate is not text: Arrow (and UTF-8) cannot hold it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(text: str, doc: object) -> bool:
+    if not _SURROGATE_ESCAPE.search(text):  # the usual case: no escape that could decode to one
+        return False
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def decode_json(content: bytes, *, source: str, series: str | None, what: str) -> Any:
     """Decode a JSON document or raise one ParseError line (empty, HTML error page, not UTF-8, truncated,
     duplicate keys). Used by the NY Fed and OFR parsers alike."""
@@ -111,18 +127,22 @@ def decode_json(content: bytes, *, source: str, series: str | None, what: str) -
         raise ParseError(source, f"{what} body is not UTF-8 (byte {exc.start})", series=series,
                          field="body") from None
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        doc = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
     except ValueError as exc:
         raise ParseError(source, f"malformed or truncated {what} JSON: {exc}", series=series,
                          field="body") from None
+    if _has_lone_surrogate(text, doc):
+        raise ParseError(source, f"{what} JSON has a lone UTF-16 surrogate escape (not text)", series=series,
+                         field="body")
+    return doc
 
 
 def parse_date(value: object, *, source: str, series: str, field: str) -> dt.date:
     if not isinstance(value, str):
-        raise ParseError(source, f"expected a YYYY-MM-DD string, got {type(value).__name__} {value!r}",
+        raise ParseError(source, f"expected a YYYY-MM-DD string, got {type(value).__name__} {str(value)[:40]!r}",
                          series=series, field=field)
     try:
-        if len(value) != 10:
+        if not ISO_DATE.match(value):  # fromisoformat alone takes "20190917" and week dates ("2019-W38-2")
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -134,9 +154,12 @@ def number(value: object, *, source: str, series: str, field: str, when: object)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParseError(source, f"on {when}: expected a number, got {type(value).__name__} {str(value)[:40]!r}",
                          series=series, field=field)
-    out = float(value)
+    try:
+        out = float(value)
+    except OverflowError:  # a JSON integer too large for a double
+        out = math.inf
     if not math.isfinite(out):
-        raise ParseError(source, f"on {when}: not finite: {value!r}", series=series, field=field)
+        raise ParseError(source, f"on {when}: not finite: {str(value)[:40]!r}", series=series, field=field)
     return out
 
 

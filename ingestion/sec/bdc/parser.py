@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 
@@ -94,8 +95,11 @@ def _members(content: bytes, dataset: str) -> dict[str, bytes]:
                             field=f"{want}.tsv")
             out[want] = zf.read(member)
         return out
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
+        # a damaged directory can also send zipfile to a negative seek (ValueError) or a short header (struct)
         raise _fail(f"truncated or corrupt zip: {exc}", dataset=dataset, field="body") from None
+    except (NotImplementedError, RuntimeError) as exc:  # an unknown compression method, an encrypted member
+        raise _fail(f"unreadable zip member: {exc}", dataset=dataset, field="body") from None
 
 
 def _read_tsv(data: bytes, *, dataset: str, member: str, required: tuple[str, ...]) -> pa.Table:
@@ -153,6 +157,9 @@ class _BadDate(Exception):
 
 
 def _distinct_dates(col: pa.Array) -> pa.Array:
+    year0 = pc.fill_null(pc.starts_with(col, "0000"), False)  # Arrow's strptime reads year 0, Python has none
+    if pc.any(year0).as_py():
+        raise _BadDate(col[pc.index(year0, True).as_py()].as_py())
     compact = pc.replace_substring(col, "-", "")
     for fmt in ("%Y%m%d", "%Y-%m-%d"):
         try:
@@ -333,11 +340,13 @@ def parse_dataset(content: bytes, *, dataset: str, payload_hash: str) -> tuple[p
 
     fair_value = num("fair_value", "Investment Owned, Fair Value")
     principal = num("principal", "Investment Owned, Balance, Principal Amount")
-    negative = pc.fill_null(pc.or_(pc.less(fair_value, 0), pc.less(principal, 0)), False)
-    if pc.any(negative).as_py():
-        line = pc.index(negative, True).as_py() + 2
-        raise _fail(f"kept row {line}: negative fair value or principal", dataset=dataset,
-                    field="soi.tsv.Investment Owned, Fair Value")
+    for values, what, label in ((fair_value, "fair value", "Investment Owned, Fair Value"),
+                                (principal, "principal", "Investment Owned, Balance, Principal Amount")):
+        negative = pc.fill_null(pc.less(values, 0), False)
+        if pc.any(negative).as_py():
+            i = pc.index(negative, True).as_py()
+            raise _fail(f"kept row {i + 2}: negative {what} {values[i].as_py():.15g}", dataset=dataset,
+                        field=f"soi.tsv.{label}")
     industry = _column(soi, "industry")
     n = soi.num_rows
     positions = pa.table({

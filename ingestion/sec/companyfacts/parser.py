@@ -53,6 +53,7 @@ REQUIRED_FIELDS = {"end", "val", "accn", "form", "filed"}
 ACCN = re.compile(r"^[0-9]{10}-[0-9]{2}-[0-9]{6}$")
 FRAME = re.compile(r"^CY[0-9]{4}(Q[1-4])?I?$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+FISCAL_YEARS = (1900, 2999)  # XBRL filings start in 2009; anything outside this is not a year
 
 SCHEMA = pa.schema([
     ("cik", pa.string()), ("ticker", pa.string()), ("entity_name", pa.string()), ("taxonomy", pa.string()),
@@ -65,7 +66,7 @@ SCHEMA = pa.schema([
 
 def _date(value: object, *, series: str, field: str) -> dt.date:
     if not isinstance(value, str):
-        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {value!r}",
+        raise ParseError(SOURCE, f"expected a YYYY-MM-DD string, got {type(value).__name__} {str(value)[:40]!r}",
                          series=series, field=field)
     try:
         if not ISO_DATE.match(value):
@@ -73,6 +74,13 @@ def _date(value: object, *, series: str, field: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ParseError(SOURCE, f"not a date: {value[:40]!r}", series=series, field=field) from None
+
+
+def _finite(val: int | float) -> bool:
+    try:
+        return math.isfinite(val)
+    except OverflowError:  # a JSON integer too large for a double
+        return False
 
 
 def parse_companyfacts(content: bytes, *, company: Company, payload_hash: str, fetched_on: dt.date) -> pa.Table:
@@ -84,11 +92,11 @@ def parse_companyfacts(content: bytes, *, company: Company, payload_hash: str, f
         raise ParseError(SOURCE, f"schema drift: missing top-level keys {missing}", series=series, field=missing[0])
     cik = doc["cik"]
     if isinstance(cik, bool) or not isinstance(cik, int):
-        raise ParseError(SOURCE, f"cik is {type(cik).__name__} {cik!r}, expected an integer", series=series,
+        raise ParseError(SOURCE, f"cik is {type(cik).__name__} {str(cik)[:40]!r}, expected an integer", series=series,
                          field="cik")
     if f"{cik:010d}" != company.cik:
-        raise ParseError(SOURCE, f"payload is for CIK{cik:010d}, not the requested company", series=series,
-                         field="cik")
+        raise ParseError(SOURCE, f"payload is for CIK{str(cik).zfill(10)[:40]}, not the requested company",
+                         series=series, field="cik")
     entity = doc["entityName"]
     if not isinstance(entity, str):
         raise ParseError(SOURCE, f"entityName is {type(entity).__name__}, expected a string", series=series,
@@ -130,7 +138,7 @@ def parse_companyfacts(content: bytes, *, company: Company, payload_hash: str, f
                     raise ParseError(SOURCE, f"filed {filed} is in the future (fetched {fetched_on})", series=series,
                                      field=f"{at}.filed")
                 val = fact["val"]
-                if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+                if isinstance(val, bool) or not isinstance(val, int | float) or not _finite(val):
                     raise ParseError(SOURCE, f"val is {type(val).__name__} {str(val)[:40]!r}, expected a number",
                                      series=series, field=f"{at}.val")
                 accn = fact["accn"]
@@ -139,13 +147,16 @@ def parse_companyfacts(content: bytes, *, company: Company, payload_hash: str, f
                                      series=series, field=f"{at}.accn")
                 fy, fp, form, frame = fact.get("fy"), fact.get("fp"), fact["form"], fact.get("frame")
                 if fy is not None and (isinstance(fy, bool) or not isinstance(fy, int)):
-                    raise ParseError(SOURCE, f"fy is {type(fy).__name__} {fy!r}, expected an integer",
+                    raise ParseError(SOURCE, f"fy is {type(fy).__name__} {str(fy)[:40]!r}, expected an integer",
                                      series=series, field=f"{at}.fy")
+                if fy is not None and not FISCAL_YEARS[0] <= fy <= FISCAL_YEARS[1]:
+                    raise ParseError(SOURCE, f"fy {str(fy)[:40]} is not a fiscal year", series=series,
+                                     field=f"{at}.fy")
                 if fp is not None and not isinstance(fp, str):
                     raise ParseError(SOURCE, f"fp is {type(fp).__name__}, expected a string", series=series,
                                      field=f"{at}.fp")
                 if not isinstance(form, str) or not form:
-                    raise ParseError(SOURCE, f"form is {form!r}, expected a form type", series=series,
+                    raise ParseError(SOURCE, f"form is {str(form)[:40]!r}, expected a form type", series=series,
                                      field=f"{at}.form")
                 if frame is not None and (not isinstance(frame, str) or not FRAME.match(frame)):
                     raise ParseError(SOURCE, f"frame {str(frame)[:40]!r} is not CY####[Q#][I]", series=series,
