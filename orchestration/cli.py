@@ -68,9 +68,15 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Sample size multiplier (benchmarks).")
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.option("--rebuild", is_flag=True,
+              help="Run dbt, the checks and publish even when nothing changed since the last publish.")
 @click.pass_context
-def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None) -> None:
-    """Build the whole warehouse and publish it if every blocking check passes."""
+def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None, rebuild: bool) -> None:
+    """Build the whole warehouse and publish it if every blocking check passes.
+
+    When ingest finds no new data and the models and checks are unchanged since the last publish, the
+    published copy is already current: dbt, the checks and publish are skipped (--rebuild forces them).
+    """
     verbose = ctx.obj["verbose"]
     try:
         if source == "files" and not files_dir:
@@ -78,7 +84,7 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
         settings = _settings(home, source, files_dir, scale)
         from orchestration.runner import run_pipeline
 
-        outcome = run_pipeline(settings, verbose=verbose)
+        outcome = run_pipeline(settings, verbose=verbose, rebuild=rebuild)
     except CliError:
         raise
     except Exception as exc:  # one line unless --verbose

@@ -12,11 +12,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration.settings import Settings
 
+RUN_TAG = "fragility/launched_by"  # marks the runs `fragility run` executes in its own process
+# The jobs `fragility run` executes, in order (orchestration.definitions defines them).
+INGEST_JOB, BUILD_JOB = "ingest", "build_and_publish"
 STAGES = (("ingest", ("catalog",)), ("dbt build", ("fragility_dbt",)), ("publish", ("warehouse",)))
 
 
@@ -40,6 +44,7 @@ class Outcome:
     failed_steps: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     dq_report: object = None  # Path of the data-quality HTML report, when checks ran
+    skipped_build: bool = False  # nothing changed since the last publish: dbt, checks and publish did not run
     total_seconds: float = 0.0
 
 
@@ -79,6 +84,8 @@ class _Progress(logging.Handler):
             self.echo(f"  [{mark}] {stage:<9} {step} ({took:.1f}s{extra})")
             if kind == "STEP_FAILURE" and "gx_" not in step:  # a failed check says it better below
                 err = event.event_specific_data.error
+                while err is not None and err.cause is not None:  # the user's error, not Dagster's wrapper
+                    err = err.cause
                 reason = (err.message if err else "failed").strip().splitlines()
                 self.outcome.failed_steps.append(f"{step}: {reason[-1] if reason else 'failed'}")
 
@@ -125,46 +132,80 @@ def home_lock(settings: Settings):
 
 
 def run_pipeline(
-    settings: Settings, *, echo: Callable[[str], None] = _stdout_echo, verbose: bool = False
+    settings: Settings, *, echo: Callable[[str], None] = _stdout_echo, verbose: bool = False, rebuild: bool = False
 ) -> Outcome:
+    """Ingest; then, unless nothing changed since the last publish (or ``rebuild``), dbt, checks, publish."""
     with home_lock(settings):
-        return _run_locked(settings, echo, verbose)
+        return _run_locked(settings, echo, verbose, rebuild)
 
 
-def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool) -> Outcome:
+def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, rebuild: bool = False) -> Outcome:
+    from orchestration import fingerprint
+
     t0 = time.perf_counter()
     outcome = Outcome(success=False, run_id="")
     echo(f"fragility: source={settings.source} scale={settings.scale} home={settings.home}")
-    from orchestration.assets.dbt import ensure_manifest, manifest_is_stale
+    from orchestration.assets.dbt import dbt_project, ensure_manifest, manifest_is_stale
 
     t = time.perf_counter()
     if manifest_is_stale():
         echo("  [....] prepare   dbt parse (manifest missing or out of date)")
         ensure_manifest()
     outcome.stage_seconds["prepare"] = time.perf_counter() - t
+    manifest = Path(dbt_project.manifest_path)
 
     t = time.perf_counter()
     from orchestration.definitions import build_defs
 
     defs = build_defs(settings)
     outcome.stage_seconds["load definitions"] = time.perf_counter() - t
-    job = defs.resolve_job_def("full_build").with_logger_defs(
-        {"progress": _progress_logger(echo, outcome), "console": dg.colored_console_logger}
-    )
+    loggers = {"progress": _progress_logger(echo, outcome), "console": dg.colored_console_logger}
     run_config = {"loggers": {"progress": {}, **({"console": {}} if verbose else {})}}
     # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance, open(log_dir / "last_run.log", "w") as log_file:
+        _fail_dead_runs(instance, echo)
         sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
-        with sink:
-            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+
+        def execute(job_name: str):
+            job = defs.resolve_job_def(job_name).with_logger_defs(loggers)
+            with sink:
+                return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                              tags={RUN_TAG: "fragility run"})
+
+        # Two runs: ingest first, so that a re-run with nothing new stops there (see orchestration.fingerprint).
+        result = execute(INGEST_JOB)
+        if result.success and not rebuild and fingerprint.unchanged_since_publish(settings, manifest):
+            outcome.skipped_build = True
+            echo("  [skip] dbt build, checks, publish: no new data and no change to the models or checks since "
+                 "the last publish (fragility run --rebuild forces them)")
+        elif result.success:
+            fingerprint.forget(settings)  # a run that dies from here on must not look current
+            result = execute(BUILD_JOB)
+            if result.success:
+                fingerprint.record(settings, manifest)
     outcome.run_id = result.run_id
     outcome.success = result.success
-    outcome.dq_report = _write_dq_report(settings, result.run_id)
+    outcome.dq_report = None if outcome.skipped_build else _write_dq_report(settings, result.run_id)
     outcome.total_seconds = time.perf_counter() - t0
     outcome.summary = summarise(settings, outcome)
     return outcome
+
+
+def _fail_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None]) -> None:
+    """Runs of an earlier `fragility run` on this home that never finished: the process died (kill -9).
+
+    The caller holds the home lock, so no other `fragility run` is alive here and such runs are dead.
+    Mark them failed and free the "duckdb_writer" pool slot they held; otherwise this run's first step
+    would wait for that slot forever.
+    """
+    live = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+            dg.DagsterRunStatus.CANCELING]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=live, tags={RUN_TAG: "fragility run"})):
+        instance.report_run_failed(run, "the fragility run process died before the run finished (killed?)")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        echo(f"  [....] recover   run {run.run_id[:8]} of an earlier fragility run never finished: marked failed")
 
 
 def _write_dq_report(settings: Settings, run_id: str):
@@ -220,7 +261,8 @@ def summarise(settings: Settings, outcome: Outcome) -> list[str]:
                      + (f" ({', '.join(loops)})" if loops else "")
                      + ("; repo radar in stress" if "repo_radar" in stressed else ""))
         lines.append(fog or "confidence: n/a")
-    lines.append(f"published: {settings.published_db}")
+    lines.append(f"published: {settings.published_db}"
+                 + (" (unchanged: nothing new since the last publish)" if outcome.skipped_build else ""))
     if outcome.dq_report:
         lines.append(f"data-quality report: {outcome.dq_report}")
     return lines
