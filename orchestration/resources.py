@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, duckdb_memory_limit
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -25,7 +25,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     return {
         # Every DuckDB write in the Dagster process goes through this resource.
-        "duckdb": DuckDBResource(database=str(settings.build_db)),
+        "duckdb": DuckDBResource(database=str(settings.build_db),
+                                 connection_config={"memory_limit": duckdb_memory_limit()}),
         "pipeline": PipelineSettings(
             home=str(settings.home), source=settings.source,
             files_dir=str(settings.files_dir) if settings.files_dir else None, scale=settings.scale,

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SOURCES = ("sample", "files", "live")
+# DuckDB takes up to 80% of RAM by default; the pipeline bounds it (it spills to disk past the limit), in the
+# Dagster process and in dbt's alike, so that x100 stays within a few GB. FRAGILITY_DUCKDB_MEMORY_LIMIT overrides.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("FRAGILITY_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
 
 
 @dataclass(frozen=True)
