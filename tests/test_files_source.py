@@ -496,4 +496,9 @@ def test_real_drop_runs_the_whole_pipeline(tmp_path, dbt_manifest, real_data):
     assert revised[0] > 20_000 and revised[1] == D("2026-08-21")
     known = q("SELECT min(as_of_date) FILTER (WHERE confidence IS NOT NULL) FROM marts.fct_fragility_daily")[0][0]
     assert known == D("2023-08-31")  # the first folder
+    # every published stress index is a benchmark, compared over the windows where both exist
+    bench = q("SELECT benchmark, weeks FROM marts.fct_benchmark_comparison WHERE measure = 'composite_score' "
+              "AND window_name = 'full history' ORDER BY 1")
+    assert [b for b, _ in bench] == ["NFCI", "OFR_FSI", "STLFSI4"]
+    assert dict(bench)["OFR_FSI"] > 1000  # weekly points 2000..2024
     con.close()

@@ -31,6 +31,14 @@ benchmarks as (
         nfci as benchmark_value
     from {{ ref('int_inputs_daily_wide') }}
     where view_name = 'revised' and nfci is not null
+    union all
+    -- the OFR FSI comes from a file drop (files source), daily; absent in the sample world
+    select
+        obs_date as as_of_date,
+        'OFR_FSI' as benchmark,
+        ofr_fsi as benchmark_value
+    from {{ ref('stg_files__ofr_fsi') }}
+    where ofr_fsi is not null
 ),
 
 paired as (
