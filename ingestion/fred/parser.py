@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ingestion.catalog import Series
 from ingestion.errors import ParseError
+from ingestion.jsonstrict import has_lone_surrogate, reject_duplicate_keys
 
 SOURCE = "fred"
 OBS_FIELDS = {"realtime_start", "realtime_end", "date", "value"}
@@ -30,28 +31,6 @@ OBSERVATIONS_SCHEMA = pa.schema([
 ])
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    keys = [k for k, _ in pairs]
-    if len(keys) != len(set(keys)):
-        dup = next(k for k in keys if keys.count(k) > 1)
-        raise ValueError(f"duplicate JSON key {dup!r}")
-    return dict(pairs)
-
-
-# "\ud800" is valid JSON, but a lone UTF-16 surrogate is not text: Arrow (and UTF-8) cannot hold it.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _has_lone_surrogate(text: str, doc: object) -> bool:
-    if not _SURROGATE_ESCAPE.search(text):  # the usual case: no escape that could decode to one
-        return False
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def load_json(content: bytes, *, series: str | None, what: str) -> dict:
     """Decode a JSON object, naming what went wrong in one line (HTML error pages, truncation, bytes)."""
     if not content.strip():
@@ -66,11 +45,11 @@ def load_json(content: bytes, *, series: str | None, what: str) -> dict:
         raise ParseError(SOURCE, f"{what} body is not UTF-8 (byte {exc.start})", series=series,
                          field="body") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        doc = json.loads(text, object_pairs_hook=reject_duplicate_keys)
     except ValueError as exc:
         raise ParseError(SOURCE, f"malformed or truncated {what} JSON: {exc}", series=series,
                          field="body") from None
-    if _has_lone_surrogate(text, doc):
+    if has_lone_surrogate(text, doc):
         raise ParseError(SOURCE, f"{what} JSON has a lone UTF-16 surrogate escape (not text)", series=series,
                          field="body")
     if not isinstance(doc, dict):

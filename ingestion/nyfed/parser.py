@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from ingestion.errors import ParseError
+from ingestion.jsonstrict import has_lone_surrogate, reject_duplicate_keys
 from ingestion.scenario import next_business_day
 
 SOURCE = "nyfed"
@@ -90,29 +91,6 @@ SCHEMA = pa.schema([
 # --------------------------------------------------------------------------- shared JSON decoding
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    seen: set[str] = set()
-    for k, _ in pairs:
-        if k in seen:
-            raise ValueError(f"duplicate JSON key {k!r}")
-        seen.add(k)
-    return dict(pairs)
-
-
-# "\ud800" is valid JSON, but a lone UTF-16 surrogate is not text: Arrow (and UTF-8) cannot hold it.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _has_lone_surrogate(text: str, doc: object) -> bool:
-    if not _SURROGATE_ESCAPE.search(text):  # the usual case: no escape that could decode to one
-        return False
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def decode_json(content: bytes, *, source: str, series: str | None, what: str) -> Any:
     """Decode a JSON document or raise one ParseError line (empty, HTML error page, not UTF-8, truncated,
     duplicate keys). Used by the NY Fed and OFR parsers alike."""
@@ -127,11 +105,11 @@ def decode_json(content: bytes, *, source: str, series: str | None, what: str) -
         raise ParseError(source, f"{what} body is not UTF-8 (byte {exc.start})", series=series,
                          field="body") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        doc = json.loads(text, object_pairs_hook=reject_duplicate_keys)
     except ValueError as exc:
         raise ParseError(source, f"malformed or truncated {what} JSON: {exc}", series=series,
                          field="body") from None
-    if _has_lone_surrogate(text, doc):
+    if has_lone_surrogate(text, doc):
         raise ParseError(source, f"{what} JSON has a lone UTF-16 surrogate escape (not text)", series=series,
                          field="body")
     return doc
