@@ -23,7 +23,7 @@ FREQUENCIES = {"D", "W", "M", "Q", "A"}
 def validate_series_id(series_id: str, *, source: str = "catalog") -> str:
     from ingestion.errors import SourceError
 
-    if not isinstance(series_id, str) or not SERIES_ID.match(series_id):
+    if not isinstance(series_id, str) or not SERIES_ID.fullmatch(series_id):
         raise SourceError(source, f"invalid series id {series_id!r} (expected A-Z, 0-9, _)",
                           field="series_id")
     return series_id

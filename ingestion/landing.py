@@ -72,9 +72,36 @@ class Landing:
         if not path.exists():
             _atomic_write(path, content)
         self._recorded.add(h)
+        self._drop_torn_tail()
         with open(self.manifest, "a") as fh:
             fh.write(json.dumps(asdict(payload), sort_keys=True) + "\n")
         return payload
+
+    def _drop_torn_tail(self) -> None:
+        """Cut a last line without its newline (a writer killed mid-append) before appending after it.
+
+        Only the writer (the pipeline, under the home lock) calls this. The torn line's payload file was
+        written before it, and the next fetch of the same bytes records it again.
+        """
+        if not self.manifest.exists():
+            return
+        with open(self.manifest, "rb+") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            if end == 0:
+                return
+            fh.seek(end - 1)
+            if fh.read(1) == b"\n":
+                return
+            pos = end
+            while pos > 0:  # back to the last complete line
+                step = min(pos, 64 * 1024)
+                fh.seek(pos - step)
+                cut = fh.read(step).rfind(b"\n")
+                if cut >= 0:
+                    fh.truncate(pos - step + cut + 1)
+                    return
+                pos -= step
+            fh.truncate(0)
 
     def quarantine(self, payload: Payload, error: Exception) -> Path:
         src = Path(payload.path)
@@ -90,8 +117,18 @@ class Landing:
         if not self.manifest.exists():
             return []
         seen: dict[str, Payload] = {}
-        for line in self.manifest.read_text().splitlines():
-            p = Payload(**json.loads(line))
+        text = self.manifest.read_bytes().decode("utf-8", errors="replace")
+        lines = text.split("\n")
+        # The last element is "" after a complete line; anything else is a line still being written or
+        # torn by a killed writer: it is not a record (yet), so it is left out.
+        for number, line in enumerate(lines[:-1], start=1):
+            if not line.strip():
+                continue
+            try:
+                p = Payload(**json.loads(line))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"landing: {self.manifest} line {number} is not a manifest record: "
+                                 f"{type(exc).__name__}: {exc}") from None
             if source is None or p.source == source:
                 seen[p.content_hash] = p
         return list(seen.values())

@@ -42,6 +42,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
         raise PublishError(f"publish: working database {build_db} does not exist")
     checkpoint(build_db)
     published_db.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_copies(published_db)
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
     try:
         with open(build_db, "rb") as src, open(tmp, "wb") as dst:
@@ -58,6 +59,20 @@ def publish(build_db: Path, published_db: Path) -> Published:
     finally:
         tmp.unlink(missing_ok=True)
     return Published(published_db, published_db.stat().st_size, tables)
+
+
+def _remove_stale_copies(published_db: Path) -> None:
+    """Delete half-written copies left by a publisher that died (kill -9) mid-copy: a whole database each."""
+    for stale in published_db.parent.glob(f".{published_db.name}.*.tmp"):
+        pid = stale.name[len(published_db.name) + 2 : -len(".tmp")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its writer is gone
+            stale.unlink(missing_ok=True)
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 def _verify(candidate: Path) -> int:

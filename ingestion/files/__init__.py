@@ -97,14 +97,17 @@ def vintage_folder(name: str) -> dt.date:
 def series_file(name: str) -> str:
     """The series id of ``<SERIES_ID>.csv``; other names (``../SOFR.csv``, ``sofr.csv``, ``x.txt``) are refused."""
     stem, dot, ext = name.rpartition(".")
-    if not dot or ext != "csv" or not SERIES_ID.match(stem):
+    if not dot or ext != "csv" or not SERIES_ID.fullmatch(stem):
         raise _refuse(f"file {name[:60]!r} is not <SERIES_ID>.csv (A-Z, 0-9, _)", "file", name[:60])
     return stem
 
 
 def inside(path: Path, root: Path) -> Path:
     """``path`` resolved, refused when it escapes ``root`` (``..``, a symlink pointing elsewhere)."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError on Python 3.11, OSError later)
+        raise _refuse(f"{path.name[:60]!r} is a symlink loop", "path", path.name[:60]) from None
     if not resolved.is_relative_to(root.resolve()):
         raise _refuse(f"{path.name!r} resolves outside the file-drop folder", "path", path.name[:60])
     return resolved

@@ -44,7 +44,7 @@ def pad_cik(value: object, *, source: str = "catalog") -> str:
 
 
 def validate_ticker(value: object, *, source: str = "catalog") -> str:
-    if not isinstance(value, str) or not TICKER.match(value):
+    if not isinstance(value, str) or not TICKER.fullmatch(value):
         raise SourceError(source, f"invalid ticker {value!r} (expected A-Z, 0-9 and one optional .CLASS)",
                           field="ticker")
     return value
@@ -60,14 +60,14 @@ def ai_bigtech(path: Path = CATALOG) -> dict[str, Company]:
             ticker = validate_ticker(row.get("ticker"), source=where)
             cik = pad_cik(row.get("cik"), source=where)
             key = row.get("company_key") or ""
-            if not COMPANY_KEY.match(key):
+            if not COMPANY_KEY.fullmatch(key):
                 raise SourceError(where, f"invalid company_key {key!r}", field="company_key")
             flag = row.get("in_magnificent_7")
             if flag not in ("true", "false"):
                 raise SourceError(where, f"in_magnificent_7 must be true or false, got {flag!r}",
                                   field="in_magnificent_7")
             fye = row.get("fiscal_year_end") or ""
-            if not FISCAL_YEAR_END.match(fye):
+            if not FISCAL_YEAR_END.fullmatch(fye):
                 raise SourceError(where, f"invalid fiscal_year_end {fye!r} (expected MMDD)", field="fiscal_year_end")
             name = (row.get("entity_name") or "").strip()
             if not name:
