@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import dagster as dg
+import pytest
 
 
 def test_definitions_load_with_all_layers(dbt_manifest):
@@ -37,3 +38,21 @@ def test_dagster_definitions_validate(dbt_manifest, tmp_path):
                          env={**__import__("os").environ, "FRAGILITY_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Validation successful" in out.stderr + out.stdout
+
+
+def test_a_failing_step_releases_the_warehouse_file(tmp_path):
+    """dagster-duckdb closes its connection only on success; ours closes it on error too, so another
+    process (the next run, the publish step's checkpoint) can open the file right away."""
+    import subprocess
+    import sys
+
+    from orchestration.resources import WarehouseDuckDB
+
+    db = tmp_path / "w.duckdb"
+    resource = WarehouseDuckDB(database=str(db))
+    with pytest.raises(ValueError, match="boom"), resource.get_connection() as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+        raise ValueError("boom")
+    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('INSERT INTO t VALUES (1)'); print('written')"
+    out = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True)
+    assert out.stdout.strip() == "written", out.stderr[-300:]

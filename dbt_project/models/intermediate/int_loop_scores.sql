@@ -10,7 +10,9 @@ loop_raw as (
         as_of_date,
         loop_name,
         avg(score) as mean_score,
-        avg(z_score) as mean_z,
+        -- rounded: a parallel sum adds in any order, and a loop whose inputs stand still sits exactly on
+        -- its own 80th percentile, so the last bits would flip in_stress from one build to the next
+        round(avg(z_score), 9) as mean_z,
         avg(score) filter (
             where indicator in ('real_policy_rate', 'taylor_gap', 'fed_assets_13w_pct_change')
         ) as tightness_score,
