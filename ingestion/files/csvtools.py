@@ -157,3 +157,16 @@ def first_duplicate(dates: pa.Array) -> int | None:
     seen = np.zeros(len(days), dtype=bool)
     seen[first] = True
     return int(np.flatnonzero(~seen)[0])
+
+
+def not_after(dates: pa.Array, fetched_on: dt.date | None, where: Where, field: str, *,
+              known_as: str = "fetched") -> None:
+    """Refuse a row dated after the payload's day: a price (or index) cannot be known before its day.
+    ``known_as`` says what that day is in the message (a feed is "fetched", a dropped file "file dated")."""
+    if fetched_on is None:
+        return
+    late = pc.greater(dates, pa.scalar(fetched_on, pa.date32()))
+    if pc.any(late).as_py():
+        i = pc.index(late, True).as_py()
+        raise where.fail(f"line {where.first_line + i}: {dates[i].as_py()} is in the future ({known_as} "
+                         f"{fetched_on})", field)

@@ -15,9 +15,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ingestion.files.csvtools import Where, check_bytes, first_duplicate, header_of, read_strings, to_dates, to_numbers
+from ingestion.files.csvtools import (
+    Where,
+    check_bytes,
+    first_duplicate,
+    header_of,
+    not_after,
+    read_strings,
+    to_dates,
+    to_numbers,
+)
 
 SOURCE = "files"
 ENTITY = "ofr_fsi"
@@ -44,12 +52,7 @@ def parse_fsi(content: bytes, *, payload_hash: str, fetched_on: dt.date | None =
     if raw.num_rows == 0:
         raise where.fail("no rows under the header", "body")
     cols = {"date": to_dates(raw["date"], where, "Date")}
-    if fetched_on is not None:  # the index cannot be known before its day
-        late = pc.greater(cols["date"], pa.scalar(fetched_on, pa.date32()))
-        if pc.any(late).as_py():
-            i = pc.index(late, True).as_py()
-            raise where.fail(f"line {where.first_line + i}: {cols['date'][i].as_py()} is in the future (file "
-                             f"dated {fetched_on})", "Date")
+    not_after(cols["date"], fetched_on, where, "Date", known_as="file dated")
     dup = first_duplicate(cols["date"])
     if dup is not None:
         raise where.fail(f"line {where.first_line + dup}: duplicate date {cols['date'][dup].as_py()}", "Date")

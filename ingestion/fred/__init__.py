@@ -69,9 +69,10 @@ def _cancelled_for(series_id: str) -> dict[dt.date, str]:
 
 
 # Parsed observations by (content hash, fetch day, cancellations): identical bytes parse identically, and
-# the scale replicas reuse their original's bytes. Bounded, and filled only by successful parses.
+# the scale replicas reuse their original's bytes (one body per catalog series, so the bound only needs to
+# exceed the catalog's size). Bounded because it lives as long as the process (the UI's too).
 _PARSED: dict[tuple, pa.Table] = {}
-_PARSED_MAX = 256
+_PARSED_MAX = 64
 
 
 def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:

@@ -23,7 +23,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.files.csvtools import Where, check_bytes, first_duplicate, header_of, read_strings, to_dates, to_numbers
+from ingestion.files.csvtools import (
+    Where,
+    check_bytes,
+    first_duplicate,
+    header_of,
+    not_after,
+    read_strings,
+    to_dates,
+    to_numbers,
+)
 
 SOURCE = "gold"
 FEED = "freegoldapi"
@@ -71,17 +80,6 @@ def parse_feed(content: bytes, *, payload_hash: str, fetched_on: dt.date | None 
     dates, prices = pc.take(dates, order), pc.take(prices, order)
     freq = frequencies(dates)
     return rows(FEED, dates, freq, prices, payload_hash)
-
-
-def not_after(dates: pa.Array, fetched_on: dt.date | None, where: Where, field: str) -> None:
-    """Refuse a row dated after the fetch: a price (or index) cannot be known before its day."""
-    if fetched_on is None:
-        return
-    late = pc.greater(dates, pa.scalar(fetched_on, pa.date32()))
-    if pc.any(late).as_py():
-        i = pc.index(late, True).as_py()
-        raise where.fail(f"line {where.first_line + i}: {dates[i].as_py()} is in the future (fetched {fetched_on})",
-                         field)
 
 
 def _positive(prices: pa.Array, where: Where, field: str = "price") -> None:
