@@ -89,7 +89,9 @@ long as (
 ranked as (
     select
         *,
-        rank() over (partition by benchmark, window_name, measure order by value) as value_rank,
+        -- ranked on 9 decimals: scores come from parallel averages whose last bits vary between builds,
+        -- and near-ties would otherwise rank differently each time
+        rank() over (partition by benchmark, window_name, measure order by round(value, 9)) as value_rank,
         rank() over (partition by benchmark, window_name, measure order by benchmark_value) as benchmark_rank
     from long
 )
