@@ -32,6 +32,10 @@ class AcquireContext:
     landing: Landing
     scale: int = 1
     files_dir: Path | None = None
+    # Daily-partitioned sources: the publication days (US Eastern) to fetch, both ends included. ``None`` as
+    # the start means "everything published up to the end" (the first partition carries the backlog);
+    # ``window=None`` means the whole history up to today (or the sample world's last day).
+    window: tuple[dt.date | None, dt.date] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Source:
     parse: Parser
     loop: str | None = None  # the fragility loop it mainly feeds (a Dagster tag)
     description: str = ""
+    daily: bool = False  # publishes every business day: one partition per publication day (AcquireContext.window)
 
 
 @dataclass

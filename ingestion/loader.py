@@ -27,6 +27,9 @@ class RawTable:
     mutable: tuple[str, ...] = ()  # columns a later payload may update (e.g. a vintage closing)
     checked: tuple[str, ...] = ()  # columns that must never change under the same key
     description: str = ""
+    # The DATE column saying when a row became known (e.g. a publication day). A table that has one lets
+    # the dbt build keep every as-known row before the earliest new one (orchestration.incremental).
+    known_on: str | None = None
 
     @property
     def asset_path(self) -> list[str]:

@@ -5,6 +5,7 @@ Errors print one line saying what failed and what to do; ``--verbose`` adds the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -29,10 +30,11 @@ class CliError(click.ClickException):
         click.echo(f"fragility: {self.message}", err=True)
 
 
-def _settings(home: str | None, source: str = "sample", files_dir: str | None = None, scale: int = 1) -> Settings:
+def _settings(home: str | None, source: str = "sample", files_dir: str | None = None, scale: int = 1,
+              as_of: dt.date | None = None) -> Settings:
     env_home = home or os.environ.get("FRAGILITY_HOME", "warehouse")
     settings = Settings(Path(env_home).expanduser().resolve(), source,
-                        Path(files_dir).expanduser().resolve() if files_dir else None, scale)
+                        Path(files_dir).expanduser().resolve() if files_dir else None, scale, as_of)
     os.environ.update(settings.export())
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     cfg = settings.dagster_home / "dagster.yaml"
@@ -70,18 +72,24 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
 @click.option("--rebuild", is_flag=True,
               help="Run dbt, the checks and publish even when nothing changed since the last publish.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=os.environ.get("FRAGILITY_AS_OF"),
+              help="Newest publication day of the daily sources (default $FRAGILITY_AS_OF, else the sample "
+              "world's last day, or today).")
 @click.pass_context
-def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None, rebuild: bool) -> None:
+def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None, rebuild: bool,
+        as_of: dt.datetime | None) -> None:
     """Build the whole warehouse and publish it if every blocking check passes.
 
     When ingest finds no new data and the models and checks are unchanged since the last publish, the
     published copy is already current: dbt, the checks and publish are skipped (--rebuild forces them).
+    When only some raw tables have new rows (a new day), only the models they feed are rebuilt, and the
+    incremental ones only from the day the new rows became known.
     """
     verbose = ctx.obj["verbose"]
     try:
         if source == "files" and not files_dir:
             raise CliError("--source files needs --files-dir DIR (a folder of FRED graph downloads)")
-        settings = _settings(home, source, files_dir, scale)
+        settings = _settings(home, source, files_dir, scale, as_of.date() if as_of else None)
         from orchestration.runner import run_pipeline
 
         outcome = run_pipeline(settings, verbose=verbose, rebuild=rebuild)

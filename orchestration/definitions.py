@@ -3,10 +3,9 @@
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from ingestion.registry import SOURCES
-from orchestration.assets.dbt import build_dbt_assets, dbt_project
+from orchestration.assets.dbt import FragilityDbtCli, build_dbt_assets, dbt_project
 from orchestration.assets.ingestion import RAW_GROUP, catalog, source_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.report import build_report_asset
@@ -49,7 +48,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
         schedules=build_schedules(SOURCES),
         sensors=[*(build_release_calendar_sensor(f) for f in fred), automation_sensor(),
                  build_run_failure_sensor(settings.home / "logs" / "run_failures.log")],
-        resources={**build_resources(settings), "dbt": DbtCliResource(project_dir=dbt_project)},
+        resources={**build_resources(settings), "dbt": FragilityDbtCli(project_dir=dbt_project)},
         # One process, one step at a time: DuckDB has a single writer.
         executor=dg.in_process_executor,
     )

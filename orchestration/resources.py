@@ -29,11 +29,14 @@ class PipelineSettings(dg.ConfigurableResource):
     source: str = "sample"
     files_dir: str | None = None
     scale: int = 1
+    as_of: str | None = None  # YYYY-MM-DD
 
     def settings(self) -> Settings:
+        import datetime as dt
         from pathlib import Path
 
-        return Settings(Path(self.home), self.source, Path(self.files_dir) if self.files_dir else None, self.scale)
+        return Settings(Path(self.home), self.source, Path(self.files_dir) if self.files_dir else None, self.scale,
+                        dt.date.fromisoformat(self.as_of) if self.as_of else None)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -45,5 +48,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "pipeline": PipelineSettings(
             home=str(settings.home), source=settings.source,
             files_dir=str(settings.files_dir) if settings.files_dir else None, scale=settings.scale,
+            as_of=settings.as_of.isoformat() if settings.as_of else None,
         ),
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.partitions import range_tags
 from orchestration.settings import Settings
 
 RUN_TAG = "fragility/launched_by"  # marks the runs `fragility run` executes in its own process
@@ -44,6 +45,7 @@ class Outcome:
     failed_steps: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     dq_report: object = None  # Path of the data-quality HTML report, when checks ran
+    plan: object = None  # the fingerprint.Plan the build followed (None when it was skipped or ingest failed)
     skipped_build: bool = False  # nothing changed since the last publish: dbt, checks and publish did not run
     total_seconds: float = 0.0
 
@@ -168,21 +170,31 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
         _fail_dead_runs(instance, echo)
         sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
 
-        def execute(job_name: str):
-            job = defs.resolve_job_def(job_name).with_logger_defs(loggers)
+        def execute(job: dg.JobDefinition, config: dict | None = None, tags: dict | None = None):
+            job = job.with_logger_defs(loggers)
             with sink:
-                return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
-                                              tags={RUN_TAG: "fragility run"})
+                return job.execute_in_process(run_config={**run_config, **(config or {})}, instance=instance,
+                                              raise_on_error=False, tags={RUN_TAG: "fragility run", **(tags or {})})
 
-        # Two runs: ingest first, so that a re-run with nothing new stops there (see orchestration.fingerprint).
-        result = execute(INGEST_JOB)
-        if result.success and not rebuild and fingerprint.unchanged_since_publish(settings, manifest):
+        # Two runs: ingest first, so that a re-run with nothing new stops there (see orchestration.fingerprint),
+        # and a new day rebuilds only what it feeds.
+        days = daily_range(defs, instance, settings)
+        if days:
+            echo(f"  [....] partitions daily sources: publication days {days.start}..{days.end} (America/New_York)")
+        result = execute(defs.resolve_job_def(INGEST_JOB), tags=range_tags(days) if days else None)
+        plan = None
+        if result.success:
+            plan = fingerprint.Plan("full", reasons=["--rebuild"]) if rebuild else fingerprint.plan(settings, manifest)
+        if plan and plan.kind == "skip":
             outcome.skipped_build = True
             echo("  [skip] dbt build, checks, publish: no new data and no change to the models or checks since "
                  "the last publish (fragility run --rebuild forces them)")
-        elif result.success:
+        elif plan:
+            outcome.plan = plan
             fingerprint.forget(settings)  # a run that dies from here on must not look current
-            result = execute(BUILD_JOB)
+            job, dbt_config = build_job_for(defs, plan)
+            echo(f"  [....] plan      {describe(plan)}")
+            result = execute(job, {"ops": {DBT_OP: {"config": dbt_config}}})
             if result.success:
                 fingerprint.record(settings, manifest)
     outcome.run_id = result.run_id
@@ -191,6 +203,41 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     outcome.total_seconds = time.perf_counter() - t0
     outcome.summary = summarise(settings, outcome)
     return outcome
+
+
+DBT_OP = "fragility_dbt"
+
+
+def daily_range(defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings):
+    """The partitions of the daily sources this run ingests (None when no source is daily-partitioned)."""
+    from orchestration.partitions import range_to_run
+
+    graph = defs.resolve_asset_graph()
+    daily = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
+    return range_to_run(instance, daily[0], settings) if daily else None
+
+
+def build_job_for(defs: dg.Definitions, plan) -> tuple[dg.JobDefinition, dict]:
+    """The build run for a plan: the whole build job, or (incremental) only what the changed raw tables feed."""
+    job = defs.resolve_job_def(BUILD_JOB)
+    if plan.kind == "full":
+        return job, {"full_refresh": True}
+    graph = defs.resolve_asset_graph()
+    changed = dg.AssetSelection.assets(*(dg.AssetKey(t.split(".")) for t in plan.changed))
+    downstream = (changed.downstream() - changed - dg.AssetSelection.groups("reports")).resolve(graph)
+    checks = {c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in downstream
+              or c.asset_key in changed.resolve(graph)}
+    sub = job.get_subset(asset_selection=downstream, asset_check_selection=checks)
+    return sub, {"recompute_from": plan.recompute_from.isoformat() if plan.recompute_from else None}
+
+
+def describe(plan) -> str:
+    if plan.kind == "full":
+        return "full build (" + "; ".join(plan.reasons) + ")"
+    what = ", ".join(plan.changed)
+    since = (f"as-known rows from {plan.recompute_from} on" if plan.recompute_from
+             else "every row of the incremental models")
+    return f"incremental: new rows in {what}; rebuilding what they feed, {since}"
 
 
 def _fail_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None]) -> None:

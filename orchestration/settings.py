@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ class Settings:
     source: str = "sample"
     files_dir: Path | None = None
     scale: int = 1
+    # The newest publication day the daily-partitioned sources ingest (FRAGILITY_AS_OF): default the
+    # sample world's last day, or today in live and file mode. Moving it a day forward adds one partition.
+    as_of: dt.date | None = None
 
     @property
     def build_db(self) -> Path:
@@ -53,7 +57,12 @@ class Settings:
             raise ValueError(f"FRAGILITY_SOURCE={source!r}: expected one of {', '.join(SOURCES)}")
         if scale < 1:
             raise ValueError(f"FRAGILITY_SCALE={scale}: expected a whole number >= 1")
-        return cls(home, source, Path(files_dir).resolve() if files_dir else None, scale)
+        as_of = os.environ.get("FRAGILITY_AS_OF") or None
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise ValueError(f"FRAGILITY_AS_OF={as_of!r}: expected a date, YYYY-MM-DD") from None
+        return cls(home, source, Path(files_dir).resolve() if files_dir else None, scale, day)
 
     def export(self) -> dict[str, str]:
         """The environment that reproduces these settings (for the dbt subprocess and the UI)."""
@@ -61,4 +70,6 @@ class Settings:
                "FRAGILITY_SCALE": str(self.scale), "FRAGILITY_BUILD_DB": str(self.build_db)}
         if self.files_dir:
             env["FRAGILITY_FILES_DIR"] = str(self.files_dir)
+        if self.as_of:
+            env["FRAGILITY_AS_OF"] = self.as_of.isoformat()
         return env

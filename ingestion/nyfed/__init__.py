@@ -31,6 +31,7 @@ REFERENCE_RATES = RawTable(
        published_on DATE NOT NULL, knowledge_basis VARCHAR NOT NULL, fetched_at TIMESTAMPTZ NOT NULL,
        version_hash VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL""",
     key=("source", "rate_type", "effective_date", "version_hash"),
+    known_on="published_on",
     description="NY Fed reference rates SOFR, BGCR, TGCR and EFFR: rate, 1st/25th/75th/99th percentiles, volume, "
     "footnote and revision indicator, one row per version; method_version marks SOFR's 2024-11-25 method change.",
 )
@@ -54,11 +55,18 @@ def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
     return [(REFERENCE_RATES, rows)]
 
 
-def acquire_sample(landing: Landing, *, seed: int | None = None) -> Iterator[Payload]:
-    """The sample world's payloads, fetched at the scenario's end (18:00 UTC), plus one earlier first print."""
+def acquire_sample(
+    landing: Landing, *, seed: int | None = None, window: tuple[dt.date | None, dt.date] | None = None,
+) -> Iterator[Payload]:
+    """The sample world's payloads for the publication days in ``window`` (default: all of them up to the
+    scenario's end), fetched at 18:00 UTC on the window's last day, plus the earlier first print."""
     s = Scenario() if seed is None else Scenario(seed)
-    fetched_at = dt.datetime.combine(END, dt.time(18), tzinfo=dt.UTC)
-    for p in sample.emit(s, fetched_at):
+    since, until = window or (None, END)
+    if until > END:
+        raise SourceError(SOURCE, f"the sample world ends on {END}; no rates are published on {until}",
+                          field="window")
+    fetched_at = dt.datetime.combine(until, dt.time(18), tzinfo=dt.UTC)
+    for p in sample.emit(s, fetched_at, published_from=since, published_until=until):
         yield landing.store(SOURCE, p.request, p.content, fetched_at=p.fetched_at, as_of=p.fetched_at.date())
 
 
@@ -73,15 +81,25 @@ def acquire_live(
                                 as_of=got.fetched_at.date())
 
 
+def live_since(window: tuple[dt.date | None, dt.date] | None) -> tuple[dt.date | None, dt.date | None]:
+    """(since, today) for the live client. Rates published on day D are for the business day before it, so
+    reach back over a weekend and a holiday; rows fetched twice are skipped by the loader."""
+    if window is None:
+        return None, None
+    start, end = window
+    return (start - dt.timedelta(days=4) if start else None), end
+
+
 def acquire(ctx: AcquireContext) -> Iterator[Payload]:
     if ctx.mode == "sample":
-        yield from acquire_sample(ctx.landing)
+        yield from acquire_sample(ctx.landing, window=ctx.window)
     elif ctx.mode == "live":
         from ingestion.http import HttpClient
         from ingestion.nyfed.client import NyFedClient, rate_limits
 
+        since, today = live_since(ctx.window)
         with HttpClient(rate_limits=rate_limits()) as http:
-            yield from acquire_live(ctx.landing, NyFedClient(http))
+            yield from acquire_live(ctx.landing, NyFedClient(http), today=today, since=since)
     elif ctx.mode == "files":
         return  # no file-drop form: nothing to land (SOFR and EFFR come with the FRED downloads)
     else:
@@ -90,4 +108,4 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
 
 NYFED = Source(SOURCE, TABLES, acquire, parse, loop="repo_radar",
                description="NY Fed Markets API: SOFR, BGCR, TGCR and EFFR with percentiles, volumes, footnotes "
-               "and revisions (no key).")
+               "and revisions (no key).", daily=True)

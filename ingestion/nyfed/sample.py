@@ -198,15 +198,38 @@ def request(rate_type: str, start: dt.date, end: dt.date) -> dict:
             "endDate": end.isoformat(), "knowledge": "release_schedule"}
 
 
-def emit(s: Scenario, fetched_at: dt.datetime) -> Iterator[SamplePayload]:
-    """One payload per rate and calendar year, plus the first print of the revised rate."""
+def published_on(day: dt.date) -> dt.date:
+    """Rates for ``day`` are published at 08:00 Eastern on the next business day."""
+    return business_day_after(day)
+
+
+def emit(
+    s: Scenario, fetched_at: dt.datetime, *, published_from: dt.date | None = None, published_until: dt.date = sc.END,
+) -> Iterator[SamplePayload]:
+    """The payloads for the rates published in ``[published_from, published_until]`` (Eastern days).
+
+    With no start (the whole backlog): one payload per rate and calendar year, as the live client asks.
+    With a start (a daily partition, or a range of them): one payload per rate for the effective dates
+    published in the window. Either way the first print of the revised rate comes along if its
+    publication day is in the window.
+    """
     for rate_type, table in rate_tables(s).items():
         wire = _wire_columns(table)
-        first = table.dates[0]
-        for year in range(first.year, table.dates[-1].year + 1):
-            start, end = max(first, dt.date(year, 1, 1)), dt.date(year, 12, 31)
-            yield SamplePayload(request(rate_type, start, end), search_payload(table, start, end, wire), fetched_at)
+        shown = [x for x in table.dates
+                 if published_on(x) <= published_until and (published_from is None or published_on(x) >= published_from)]
+        if not shown:
+            continue
+        if published_from is None:
+            for year in range(shown[0].year, shown[-1].year + 1):
+                start, end = max(shown[0], dt.date(year, 1, 1)), min(dt.date(year, 12, 31), shown[-1])
+                yield SamplePayload(request(rate_type, start, end), search_payload(table, start, end, wire),
+                                    fetched_at)
+        else:
+            yield SamplePayload(request(rate_type, shown[0], shown[-1]),
+                                search_payload(table, shown[0], shown[-1], wire), fetched_at)
     rate, when, _ = REVISION
+    if not (published_from or dt.date.min) <= published_on(when) <= published_until:
+        return
     table = rate_tables(s)[rate]
     row = _row(table, _wire_columns(table), table.dates.index(when), first_print=True)
     # fetched at 10:00 ET on the publication day: after the 8:00 print, before the 14:30 revision

@@ -5,6 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from ingestion.ingest import Source
 from ingestion.registry import SOURCES
+from orchestration.partitions import DAILY, SINGLE_RUN, window
 from orchestration.resources import PipelineSettings
 
 RAW_GROUP = "raw"
@@ -42,6 +43,9 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
         specs=[_spec(t.asset_path, t.description, source.loop) for t in source.tables],
         pool=WRITER_POOL,
         description=source.description,
+        # Daily sources: one partition per publication day; a backfill of a range is one fetch, one run.
+        partitions_def=DAILY if source.daily else None,
+        backfill_policy=SINGLE_RUN if source.daily else None,
     )
     def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pipeline: PipelineSettings):
         """Land, parse and load the source's payloads in one transaction (all or nothing)."""
@@ -49,7 +53,8 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
         from ingestion.landing import Landing
 
         settings = pipeline.settings()
-        ctx = AcquireContext(settings.source, Landing(settings.home), settings.scale, settings.files_dir)
+        days = window(context.partition_key_range) if source.daily else None
+        ctx = AcquireContext(settings.source, Landing(settings.home), settings.scale, settings.files_dir, days)
         with duckdb.get_connection() as con:
             report = run_source(con, source, ctx)
             counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in source.tables}
@@ -60,7 +65,8 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
                 asset_key=dg.AssetKey(t.asset_path),
                 metadata={"dagster/row_count": counts[t.name], "rows_inserted": report.rows_inserted.get(t.name, 0),
                           "payloads": report.payloads, "payloads_already_loaded": report.skipped,
-                          "source_mode": settings.source},
+                          "source_mode": settings.source,
+                          **({"publication_days": f"{days[0] or 'backlog'}..{days[1]}"} if days else {})},
             )
 
     return _ingest

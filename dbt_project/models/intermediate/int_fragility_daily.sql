@@ -1,6 +1,7 @@
 -- The composite, both views: a confidence-weighted power mean of the loop scores. Loop weights are
 -- equal before the fog; each loop's weight is then multiplied by its confidence, so fogged loops
 -- count less but do not move the score by being fogged.
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 with
 
 days as (
@@ -87,3 +88,4 @@ select
     coalesce(loops_in_stress, 0) as loops_in_stress,
     confidence
 from joined
+{{ recompute_filter() }}

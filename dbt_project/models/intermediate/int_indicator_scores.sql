@@ -1,5 +1,6 @@
 -- Each sub-indicator standardised against its own history as known at the time: an expanding
 -- robust z-score (running median and IQR over rows up to that day only), mapped to 0..100.
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 with
 
 signed as (
@@ -26,3 +27,4 @@ select
     z_score,
     {{ z_to_score('z_score') }} as score
 from standardised
+{{ recompute_filter() }}

@@ -1,5 +1,6 @@
 -- Every scored sub-indicator in one long table. `direction` is +1 when a higher value means more
 -- fragility and -1 when a lower one does; standardisation multiplies by it.
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 {% set spec = [
     ('int_policy_error_indicators', 'policy_error', 'real_policy_rate', 1),
     ('int_policy_error_indicators', 'policy_error', 'taylor_gap', 1),
@@ -40,5 +41,6 @@
     from {{ ref(model) }}
     where {{ column }} is not null
         {% if model == 'int_repo_radar_indicators' %}and rate_type = 'SOFR'{% endif %}
+        {{ recompute_filter('and') }}
     {{ "union all" if not loop.last }}
 {% endfor %}

@@ -2,6 +2,7 @@
 -- history as known that day). A loop is "in stress" when its mean z is at or above the expanding
 -- 80th percentile of its own past. Policy error adds the fog: tightening (tightness score above 50)
 -- while the growth data is stale or cancelled counts extra, in proportion to the fogged share.
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 with
 
 loop_raw as (
@@ -62,3 +63,4 @@ select
     mean_score as composite_input_score,
     coalesce(at_or_above_own_p80 and history_days >= {{ var('min_history_days') }}, false) as in_stress
 from flagged
+{{ recompute_filter() }}

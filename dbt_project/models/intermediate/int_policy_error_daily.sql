@@ -1,4 +1,5 @@
 -- Policy-error indicators with the loop score and the growth-data fog, both views.
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 with
 
 indicators as (
@@ -44,3 +45,4 @@ select
 from indicators as i
 left join loop_score as l using (view_name, as_of_date)
 left join fog as f using (as_of_date)
+{{ recompute_filter() }}

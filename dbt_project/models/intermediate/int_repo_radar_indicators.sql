@@ -2,6 +2,7 @@
 -- (IORB; IOER before 2021-07-29), spreads over it, and reserves against an "ample" level.
 -- SOFR comes from FRED; TGCR and BGCR from the NY Fed (as known: the latest row published by
 -- that day; revised: the latest version of each date).
+{{ config(materialized='incremental', incremental_strategy='recompute', on_schema_change='fail') }}
 with
 
 wide as (
@@ -125,3 +126,4 @@ select
     -- "ample" taken as reserves of 10% of GDP: below it, repo rates start to trade through IORB
     100.0 * reserves_bn / nullif(gdp_bn, 0) - 10.0 as reserves_above_ample_pct
 from rates
+{{ recompute_filter() }}
