@@ -93,7 +93,8 @@ def _state(con: duckdb.DuckDBPyConnection, code: str) -> State | None:
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' AND table_type = 'BASE TABLE' "
         "AND table_name <> '_loads' ORDER BY 1").fetchall()]
     for name in names:  # names come from the catalog of this database, quoted all the same
-        rows, digest = con.execute(f'SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM raw."{name}" AS t').fetchone()
+        rows, digest = con.execute(
+            f'SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM raw."{name}" AS t').fetchone()
         tables[f"raw.{name}"] = f"{rows}:{digest}"
     has_loads = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
                             "AND table_name = '_loads'").fetchone()[0]
@@ -168,8 +169,8 @@ def _recompute_from(settings: Settings, changed: tuple[str, ...], loads_since: s
         days = []
         for table in changed:
             day = con.execute(
-                f"SELECT min({known_on[table]}) FROM {table} WHERE payload_hash IN ("
-                "SELECT split_part(load_id, ':', 1) FROM raw._loads WHERE table_name = ? AND loaded_at > ?::TIMESTAMPTZ)",
+                f"SELECT min({known_on[table]}) FROM {table} WHERE payload_hash IN (SELECT split_part(load_id, ':', 1) "
+                "FROM raw._loads WHERE table_name = ? AND loaded_at > ?::TIMESTAMPTZ)",
                 [table, loads_since]).fetchone()[0]
             if day is None:
                 return None

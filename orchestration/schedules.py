@@ -72,8 +72,33 @@ def publication_of(source: Source) -> Publication:
     return PUBLICATION.get(source.name) or PUBLICATION.get(source.name.split("_")[0]) or DEFAULT_PUBLICATION
 
 
+def daily_source_schedule(source: Source, pub: Publication) -> dg.ScheduleDefinition:
+    """A daily-partitioned source: each tick requests the partition of its own publication day (Eastern)."""
+    from zoneinfo import ZoneInfo
+
+    crons = list(pub.crons)
+
+    @dg.schedule(
+        name=f"{source.name}_on_publication",
+        cron_schedule=crons[0] if len(crons) == 1 else crons,
+        execution_timezone=pub.timezone,
+        target=source_selection(source),
+        description=f"Ingest `{source.name}` ({pub.timezone}): {pub.why}. Each tick loads the partition of that "
+        "publication day; downstream models follow by automation.",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+    def _on_publication(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        day = context.scheduled_execution_time.astimezone(ZoneInfo(pub.timezone)).date().isoformat()
+        return dg.RunRequest(partition_key=day,
+                             tags={"fragility/trigger": "schedule", "fragility/source": source.name})
+
+    return _on_publication
+
+
 def source_schedule(source: Source) -> dg.ScheduleDefinition:
     pub = publication_of(source)
+    if source.daily:
+        return daily_source_schedule(source, pub)
     crons = list(pub.crons)
     return dg.ScheduleDefinition(
         name=f"{source.name}_on_publication",

@@ -103,6 +103,19 @@ def test_schedule_tick_requests_a_run_tagged_with_its_source(repo):
     assert tags["fragility/source"] == "fred" and tags["fragility/release_id"] == "20"
 
 
+def test_daily_source_tick_requests_the_partition_of_its_publication_day(repo):
+    """01:30 UTC on Tuesday is still Monday evening in New York: the partition is Eastern Monday's."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        for when, day in ((at("2025-11-24", "08:30"), "2025-11-24"), (at("2025-07-07", "12:30", dt.UTC), "2025-07-07")):
+            ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+            (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(ctx).run_requests
+            assert request.partition_key == day
+            assert request.tags["fragility/source"] == "nyfed"
+        late = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-11-25", "01:30", dt.UTC))
+        (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(late).run_requests
+        assert request.partition_key == "2025-11-24"
+
+
 def test_a_new_source_gets_a_schedule_without_code_changes():
     table = RawTable("raw.newsrc__things", "id INTEGER NOT NULL", key=("id",), description="things")
     new = Source("newsrc", (table,), acquire=lambda ctx: iter(()), parse=lambda p, c: [])

@@ -215,8 +215,8 @@ def emit(
     """
     for rate_type, table in rate_tables(s).items():
         wire = _wire_columns(table)
-        shown = [x for x in table.dates
-                 if published_on(x) <= published_until and (published_from is None or published_on(x) >= published_from)]
+        first = published_from or dt.date.min
+        shown = [x for x in table.dates if first <= published_on(x) <= published_until]
         if not shown:
             continue
         if published_from is None:
