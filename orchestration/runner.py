@@ -228,7 +228,8 @@ def build_job_for(defs: dg.Definitions, plan) -> tuple[dg.JobDefinition, dict]:
     checks = {c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in downstream
               or c.asset_key in changed.resolve(graph)}
     sub = job.get_subset(asset_selection=downstream, asset_check_selection=checks)
-    return sub, {"recompute_from": plan.recompute_from.isoformat() if plan.recompute_from else None}
+    return sub, {"recompute_from": plan.recompute_from.isoformat() if plan.recompute_from else None,
+                 "unit_tests": False}  # the code is as the last publish's build tested it
 
 
 def describe(plan) -> str:

@@ -63,13 +63,19 @@ def _materializations(instance, run_id):
     return [r.event_log_entry.asset_materialization for r in records]
 
 
-def _table_digests(db, *, older_than: dt.date | None = None, tables=INCREMENTAL) -> dict[str, tuple]:
-    """Row count and an order-independent hash of every row (optionally only rows before a day)."""
+def _table_digests(db, *, older_than: dt.date) -> dict[str, tuple]:
+    """Row count and an order-independent hash of every as-known row before a day, per incremental model
+    (their revised rows are recomputed on every build: the revised view changes with every vintage)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        where = f"WHERE as_of_date < DATE '{older_than}'" if older_than else ""
-        return {t: con.execute(f"SELECT count(*), sum(hash(x)) FROM (SELECT * FROM {t} {where}) AS x").fetchone()
-                for t in tables}
+        out = {}
+        for t in INCREMENTAL:
+            schema, name = t.split(".")
+            views = con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+                                "AND column_name = 'view_name'", [schema, name]).fetchone()[0]
+            where = f"as_of_date < DATE '{older_than}'" + (" AND view_name = 'as_known'" if views else "")
+            out[t] = con.execute(f"SELECT count(*), sum(hash(x)) FROM (SELECT * FROM {t} WHERE {where}) x").fetchone()
+        return out
     finally:
         con.close()
 
