@@ -48,9 +48,15 @@ def last_day(settings: Settings) -> dt.date:
     return dt.datetime.now(ZoneInfo(EASTERN)).date()
 
 
-def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Settings) -> dg.PartitionKeyRange:
-    """From the first day not yet materialised to the last day (at least the last day itself, which a
-    re-run fetches again: same-day revisions, e.g. the NY Fed's 14:30 corrections, land in it)."""
+def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Settings,
+                 loaded_until: dt.date | None) -> dg.PartitionKeyRange:
+    """From the first day not yet loaded to the last day (at least the last day itself, which a re-run
+    fetches again: same-day revisions, e.g. the NY Fed's 14:30 corrections, land in it).
+
+    "Loaded" must hold in both places: Dagster's record of materialised partitions, and the warehouse
+    (``loaded_until``: the newest publication day in the raw table). A working copy rebuilt or emptied
+    behind Dagster's back starts again from the first day the warehouse lacks.
+    """
     last = last_day(settings)
     if last < FIRST_DAY:
         raise ValueError(f"as-of day {last} is before the first daily partition ({FIRST_DAY})")
@@ -58,6 +64,10 @@ def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Setti
     day = FIRST_DAY
     while day < last and day.isoformat() in done:
         day += dt.timedelta(days=1)
+    if loaded_until is None:
+        day = FIRST_DAY
+    elif loaded_until + dt.timedelta(days=1) < day:
+        day = max(FIRST_DAY, loaded_until + dt.timedelta(days=1))
     return dg.PartitionKeyRange(day.isoformat(), last.isoformat())
 
 

@@ -57,7 +57,8 @@ class _Progress(logging.Handler):
         super().__init__(logging.DEBUG)  # Dagster logs its events at DEBUG
         self.echo, self.outcome = echo, outcome
         self.started: dict[str, float] = {}
-        self.materialized: dict[str, int] = {}
+        self.materialized: dict[str, set] = {}  # step -> asset keys
+        self.partitions: dict[str, set] = {}  # step -> partition keys (daily sources)
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
@@ -68,7 +69,10 @@ class _Progress(logging.Handler):
         if kind == "STEP_START":
             self.started[step] = time.perf_counter()
         elif kind == "ASSET_MATERIALIZATION":
-            self.materialized[step] = self.materialized.get(step, 0) + 1
+            materialization = event.event_specific_data.materialization
+            self.materialized.setdefault(step, set()).add(materialization.asset_key)
+            if materialization.partition:
+                self.partitions.setdefault(step, set()).add(materialization.partition)
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:
@@ -82,7 +86,8 @@ class _Progress(logging.Handler):
             stage = stage_of(step)
             self.outcome.stage_seconds[stage] = self.outcome.stage_seconds.get(stage, 0.0) + took
             mark = {"STEP_SUCCESS": "ok  ", "STEP_FAILURE": "FAIL", "STEP_SKIPPED": "skip"}[kind]
-            extra = f", {self.materialized.get(step, 0)} assets" if self.materialized.get(step) else ""
+            n, days = len(self.materialized.get(step, ())), len(self.partitions.get(step, ()))
+            extra = (f", {n} assets" if n else "") + (f" x {days} daily partitions" if days else "")
             self.echo(f"  [{mark}] {stage:<9} {step} ({took:.1f}s{extra})")
             if kind == "STEP_FAILURE" and "gx_" not in step:  # a failed check says it better below
                 err = event.event_specific_data.error
@@ -213,8 +218,28 @@ def daily_range(defs: dg.Definitions, instance: dg.DagsterInstance, settings: Se
     from orchestration.partitions import range_to_run
 
     graph = defs.resolve_asset_graph()
-    daily = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
-    return range_to_run(instance, daily[0], settings) if daily else None
+    daily = sorted(k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None)
+    if not daily:
+        return None
+    return range_to_run(instance, daily[0], settings, _loaded_until(settings, daily[0]))
+
+
+def _loaded_until(settings: Settings, key: dg.AssetKey):
+    """The newest ``known_on`` day in a daily source's raw table, or None when it is empty or absent."""
+    import duckdb
+
+    from ingestion.registry import SOURCES
+
+    table = next((t for s in SOURCES for t in s.tables if t.asset_path == list(key.path)), None)
+    if table is None or table.known_on is None or not settings.build_db.exists():
+        return None
+    con = duckdb.connect(str(settings.build_db), read_only=True)  # the home lock keeps writers out
+    try:
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
+                             [table.name]).fetchone()[0]
+        return con.execute(f"SELECT max({table.known_on}) FROM {table.name}").fetchone()[0] if exists else None
+    finally:
+        con.close()
 
 
 def build_job_for(defs: dg.Definitions, plan) -> tuple[dg.JobDefinition, dict]:

@@ -106,12 +106,13 @@ def test_schedule_tick_requests_a_run_tagged_with_its_source(repo):
 def test_daily_source_tick_requests_the_partition_of_its_publication_day(repo):
     """01:30 UTC on Tuesday is still Monday evening in New York: the partition is Eastern Monday's."""
     with dg.DagsterInstance.ephemeral() as instance:
-        for when, day in ((at("2025-11-24", "08:30"), "2025-11-24"), (at("2025-07-07", "12:30", dt.UTC), "2025-07-07")):
-            ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+        for when, day in ((at("2025-11-24", "08:30"), "2025-11-24"), (at("2026-07-06", "12:30", dt.UTC), "2026-07-06")):
+            ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=repo)
             (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(ctx).run_requests
             assert request.partition_key == day
             assert request.tags["fragility/source"] == "nyfed"
-        late = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-11-25", "01:30", dt.UTC))
+        late = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-11-25", "01:30", dt.UTC),
+                                         repository_def=repo)
         (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(late).run_requests
         assert request.partition_key == "2025-11-24"
 
