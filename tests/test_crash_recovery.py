@@ -301,7 +301,7 @@ def test_kill_during_ingest_dbt_and_publish_then_rerun(scratch_home, built_home,
 
     run.wait_until(copying, "the publish copy in progress", poll=0.02)
     run.kill()
-    assert any("[ok  ] dbt build" in x for x in run.lines) and not any("publish" in x for x in run.lines)
+    assert any("[ok  ] dbt build" in x for x in run.lines) and not any("] publish" in x for x in run.lines)
     assert stray[0].exists() and stray[0].stat().st_size < build.stat().st_size  # a half-written copy...
     check_published(published, good, reference)  # ...that never replaced anything
 
