@@ -49,27 +49,31 @@ def last_day(settings: Settings) -> dt.date:
 
 
 def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Settings,
-                 loaded_until: dt.date | None) -> dg.PartitionKeyRange:
-    """From the first day not yet loaded to the last day (at least the last day itself, which a re-run
-    fetches again: same-day revisions, e.g. the NY Fed's 14:30 corrections, land in it).
+                 loaded_until: dt.date | None, today: dt.date | None = None) -> dg.PartitionKeyRange | None:
+    """From the first day not yet loaded to the last day; None when every day is loaded.
 
     "Loaded" must hold in both places: Dagster's record of materialised partitions, and the warehouse
     (``loaded_until``: the newest publication day in the raw table). A working copy rebuilt or emptied
-    behind Dagster's back starts again from the first day the warehouse lacks.
+    behind Dagster's back starts again from the first day the warehouse lacks. Today's partition (Eastern)
+    is fetched again even when loaded: the NY Fed corrects rates at 14:30 on the publication day.
     """
     last = last_day(settings)
     if last < FIRST_DAY:
         raise ValueError(f"as-of day {last} is before the first daily partition ({FIRST_DAY})")
     if settings.source == "files":  # a file drop has no daily source: their tables stay empty, fetch nothing
-        return dg.PartitionKeyRange(last.isoformat(), last.isoformat())
+        return None
     done = instance.get_materialized_partitions(key)
     day = FIRST_DAY
-    while day < last and day.isoformat() in done:
+    while day <= last and day.isoformat() in done:
         day += dt.timedelta(days=1)
     if loaded_until is None:
         day = FIRST_DAY
     elif loaded_until + dt.timedelta(days=1) < day:
         day = max(FIRST_DAY, loaded_until + dt.timedelta(days=1))
+    if day > last:
+        if last != (today or dt.datetime.now(ZoneInfo(EASTERN)).date()):
+            return None
+        day = last
     return dg.PartitionKeyRange(day.isoformat(), last.isoformat())
 
 

@@ -183,10 +183,14 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
 
         # Two runs: ingest first, so that a re-run with nothing new stops there (see orchestration.fingerprint),
         # and a new day rebuilds only what it feeds.
-        days = daily_range(defs, instance, settings)
+        days, daily = daily_range(defs, instance, settings)
+        ingest = defs.resolve_job_def(INGEST_JOB)
         if days:
             echo(f"  [....] partitions daily sources: publication days {days.start}..{days.end} (America/New_York)")
-        result = execute(defs.resolve_job_def(INGEST_JOB), tags=range_tags(days) if days else None)
+        elif daily:  # every publication day is loaded: the daily sources sit this run out
+            echo("  [skip] partitions daily sources: every publication day up to the as-of day is loaded")
+            ingest = ingest.get_subset(asset_selection=set(ingest.asset_layer.selected_asset_keys) - set(daily))
+        result = execute(ingest, tags=range_tags(days) if days else None)
         plan = None
         if result.success:
             plan = fingerprint.Plan("full", reasons=["--rebuild"]) if rebuild else fingerprint.plan(settings, manifest)
@@ -214,14 +218,14 @@ DBT_OP = "fragility_dbt"
 
 
 def daily_range(defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings):
-    """The partitions of the daily sources this run ingests (None when no source is daily-partitioned)."""
+    """The partitions of the daily sources this run ingests (None: none to fetch), and those sources' keys."""
     from orchestration.partitions import range_to_run
 
     graph = defs.resolve_asset_graph()
     daily = sorted(k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None)
     if not daily:
-        return None
-    return range_to_run(instance, daily[0], settings, _loaded_until(settings, daily[0]))
+        return None, []
+    return range_to_run(instance, daily[0], settings, _loaded_until(settings, daily[0])), daily
 
 
 def _loaded_until(settings: Settings, key: dg.AssetKey):

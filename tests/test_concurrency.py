@@ -135,11 +135,8 @@ def test_two_runs_started_together_one_is_refused_in_one_line(scratch_home, buil
                              "wait for it to finish or use another --home")
     assert f"published: {scratch_home / 'fragility.duckdb'}" in out_w, out_w + err_w
     assert (scratch_home / "run.lock").read_text() == str(winner)
-    # the warehouse is whole: the same tables and row counts as the reference build, nothing doubled (the
-    # load log also records the winner's re-fetch of the last NY Fed publication day: its rows were there)
-    got, want = counts(scratch_home / "fragility.duckdb"), counts(built_home / "fragility.duckdb")
-    assert got.pop("raw._loads") > want.pop("raw._loads")
-    assert got == want
+    # the warehouse is whole: the same tables and row counts as the reference build, nothing doubled
+    assert counts(scratch_home / "fragility.duckdb") == counts(built_home / "fragility.duckdb")
     con = duckdb.connect(str(scratch_home / "fragility.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM (SELECT load_id, table_name FROM raw._loads "

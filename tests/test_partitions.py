@@ -28,11 +28,12 @@ def _days(first: str, last: str) -> list[str]:
     return [(d(first) + dt.timedelta(i)).isoformat() for i in range(n)]
 
 
-def _range(done: list[str], loaded_until: str | None, as_of: str, source: str = "sample") -> tuple[str, str]:
+def _range(done: list[str], loaded_until: str | None, as_of: str, source: str = "sample",
+           today: str = "2026-11-30") -> tuple[str, str] | None:
     settings = Settings(Path("/nonexistent"), source, as_of=d(as_of))
     with _instance_with(done) as instance:
-        keys = range_to_run(instance, KEY, settings, d(loaded_until) if loaded_until else None)
-    return keys.start, keys.end
+        keys = range_to_run(instance, KEY, settings, d(loaded_until) if loaded_until else None, today=d(today))
+    return (keys.start, keys.end) if keys else None
 
 
 def test_an_empty_warehouse_starts_at_the_first_partition_with_the_backlog():
@@ -45,8 +46,11 @@ def test_the_next_day_is_only_the_next_day():
     assert window(dg.PartitionKeyRange("2025-11-21", "2025-11-21")) == (d("2025-11-21"), d("2025-11-21"))
 
 
-def test_nothing_new_fetches_the_last_day_again_for_same_day_revisions():
-    assert _range(_days("2025-10-01", "2025-11-21"), "2025-11-21", "2025-11-21") == ("2025-11-21", "2025-11-21")
+def test_nothing_new_fetches_nothing_unless_the_last_day_is_today():
+    loaded = _days("2025-10-01", "2025-11-21")
+    assert _range(loaded, "2025-11-21", "2025-11-21") is None  # a past day is complete
+    # today's partition again: the NY Fed corrects a rate at 14:30 on its publication day
+    assert _range(loaded, "2025-11-21", "2025-11-21", today="2025-11-21") == ("2025-11-21", "2025-11-21")
 
 
 def test_a_weekend_gap_is_fetched_as_one_range():
@@ -60,7 +64,7 @@ def test_a_warehouse_behind_dagster_is_fetched_from_the_first_day_it_lacks():
 
 
 def test_a_file_drop_fetches_no_daily_range():
-    assert _range([], None, "2026-11-27", source="files") == ("2026-11-27", "2026-11-27")
+    assert _range([], None, "2026-11-27", source="files") is None
 
 
 def test_an_as_of_day_before_the_partitions_is_refused():
