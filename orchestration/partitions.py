@@ -60,8 +60,8 @@ def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Setti
     last = last_day(settings)
     if last < FIRST_DAY:
         raise ValueError(f"as-of day {last} is before the first daily partition ({FIRST_DAY})")
-    if settings.source == "files":  # a file drop has no daily source: their tables stay empty, fetch nothing
-        return None
+    if settings.source == "files":  # a file drop has no daily source: one partition that lands nothing (but
+        return dg.PartitionKeyRange(last.isoformat(), last.isoformat())  # creates the empty table dbt reads)
     done = instance.get_materialized_partitions(key)
     day = FIRST_DAY
     while day <= last and day.isoformat() in done:

@@ -63,8 +63,8 @@ def test_a_warehouse_behind_dagster_is_fetched_from_the_first_day_it_lacks():
     assert _range(_days("2025-10-01", "2025-11-21"), None, "2025-11-21") == ("2025-10-01", "2025-11-21")
 
 
-def test_a_file_drop_fetches_no_daily_range():
-    assert _range([], None, "2026-11-27", source="files") is None
+def test_a_file_drop_runs_one_empty_partition_not_the_whole_range():
+    assert _range([], None, "2026-11-27", source="files") == ("2026-11-27", "2026-11-27")
 
 
 def test_an_as_of_day_before_the_partitions_is_refused():
