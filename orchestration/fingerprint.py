@@ -73,6 +73,7 @@ class Plan:
     changed: tuple[str, ...] = ()  # raw tables (schema.table) whose rows changed since the last publish
     recompute_from: dt.date | None = None  # incremental models keep their as-known rows before this day
     reasons: list[str] = field(default_factory=list)
+    state: State | None = None  # the working database as planned from (the build does not touch raw tables)
 
 
 def _code_digest(settings: Settings, manifest_path: Path) -> str:
@@ -102,26 +103,36 @@ def _state(con: duckdb.DuckDBPyConnection, code: str) -> State | None:
     return State(code, tables, until)
 
 
-def _read_state(settings: Settings, manifest_path: Path) -> State | None:
-    """The working database's state as it stands, or None if it cannot tell (then rebuild)."""
+def _read_state(settings: Settings, manifest_path: Path,
+                before: State | None = None) -> tuple[State | None, dt.date | None]:
+    """The working database's state as it stands (None if it cannot tell: then rebuild) and, when ``before``
+    is given and only raw rows differ, the day to recompute from (read on the same connection)."""
     if not settings.build_db.exists() or not manifest_path.exists():
-        return None
+        return None, None
     code = _code_digest(settings, manifest_path)
     try:
         con = duckdb.connect(str(settings.build_db), read_only=True)
     except duckdb.Error:
-        return None
+        return None, None
     try:
-        return _state(con, code)
+        now = _state(con, code)
+        if now is None or before is None or before.code != now.code or before.tables == now.tables:
+            return now, None
+        return now, _recompute_from(con, _changed(before, now), before.loads_until)
     except duckdb.Error:
-        return None
+        return None, None
     finally:
         con.close()
 
 
+def _changed(before: State, now: State) -> tuple[str, ...]:
+    names = before.tables.keys() | now.tables.keys()
+    return tuple(sorted(t for t in names if before.tables.get(t) != now.tables.get(t)))
+
+
 def current(settings: Settings, manifest_path: Path) -> str | None:
     """The fingerprint of the working database as it stands, or None if it cannot tell (then rebuild)."""
-    state = _read_state(settings, manifest_path)
+    state, _ = _read_state(settings, manifest_path)
     return state.digest() if state else None
 
 
@@ -144,19 +155,19 @@ def unchanged_since_publish(settings: Settings, manifest_path: Path) -> bool:
 def plan(settings: Settings, manifest_path: Path) -> Plan:
     """Compare the working database with what the published copy was built from."""
     before = _published_state(settings)
-    now = _read_state(settings, manifest_path)
+    now, recompute_from = _read_state(settings, manifest_path, before)
     if before is None or now is None:
-        return Plan("full", reasons=["no record of what the published copy was built from"])
+        return Plan("full", reasons=["no record of what the published copy was built from"], state=now)
     if before.code != now.code:
-        return Plan("full", reasons=["the models, checks or settings changed since the last publish"])
-    changed = tuple(sorted(t for t in before.tables.keys() | now.tables.keys()
-                           if before.tables.get(t) != now.tables.get(t)))
+        return Plan("full", reasons=["the models, checks or settings changed since the last publish"], state=now)
+    changed = _changed(before, now)
     if not changed:
-        return Plan("skip")
-    return Plan("incremental", changed, _recompute_from(settings, changed, before.loads_until))
+        return Plan("skip", state=now)
+    return Plan("incremental", changed, recompute_from, state=now)
 
 
-def _recompute_from(settings: Settings, changed: tuple[str, ...], loads_since: str | None) -> dt.date | None:
+def _recompute_from(con: duckdb.DuckDBPyConnection, changed: tuple[str, ...],
+                    loads_since: str | None) -> dt.date | None:
     """The earliest day a changed table's new rows became known, or None (recompute every row) when a
     changed table cannot say (it has no ``known_on`` column, or rows changed outside the loader)."""
     from ingestion.registry import SOURCES
@@ -164,25 +175,23 @@ def _recompute_from(settings: Settings, changed: tuple[str, ...], loads_since: s
     known_on = {t.name: t.known_on for s in SOURCES for t in s.tables}
     if loads_since is None or any(known_on.get(t) is None for t in changed):
         return None
-    con = duckdb.connect(str(settings.build_db), read_only=True)
-    try:
-        days = []
-        for table in changed:
-            day = con.execute(
-                f"SELECT min({known_on[table]}) FROM {table} WHERE payload_hash IN (SELECT split_part(load_id, ':', 1) "
-                "FROM raw._loads WHERE table_name = ? AND loaded_at > ?::TIMESTAMPTZ)",
-                [table, loads_since]).fetchone()[0]
-            if day is None:
-                return None
-            days.append(day)
-        return min(days)
-    finally:
-        con.close()
+    days = []
+    for table in changed:
+        day = con.execute(
+            f"SELECT min({known_on[table]}) FROM {table} WHERE payload_hash IN (SELECT split_part(load_id, ':', 1) "
+            "FROM raw._loads WHERE table_name = ? AND loaded_at > ?::TIMESTAMPTZ)",
+            [table, loads_since]).fetchone()[0]
+        if day is None:
+            return None
+        days.append(day)
+    return min(days)
 
 
-def record(settings: Settings, manifest_path: Path) -> None:
-    """After a successful publish: remember what it was built from (atomically)."""
-    state = _read_state(settings, manifest_path)
+def record(settings: Settings, manifest_path: Path, state: State | None = None) -> None:
+    """After a successful publish: remember what it was built from (atomically). ``state`` is the plan's,
+    when there was one: the build reads the raw tables and writes none, so hashing them again is wasted."""
+    if state is None:
+        state, _ = _read_state(settings, manifest_path)
     path = fingerprint_path(settings)
     if state is None:
         path.unlink(missing_ok=True)

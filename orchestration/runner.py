@@ -205,7 +205,7 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
             echo(f"  [....] plan      {describe(plan)}")
             result = execute(job, {"ops": {DBT_OP: {"config": dbt_config}}})
             if result.success:
-                fingerprint.record(settings, manifest)
+                fingerprint.record(settings, manifest, plan.state)
     outcome.run_id = result.run_id
     outcome.success = result.success
     outcome.dq_report = None if outcome.skipped_build else _write_dq_report(settings, result.run_id)
