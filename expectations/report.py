@@ -60,9 +60,11 @@ def render(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> str:
     cols = _columns(con)
     extra = ", ".join(f"max({c}) AS {c}" if c in cols else f"NULL AS {c}" for c in ("rows_scanned", "seconds"))
     skipped = "bool_or(skipped)" if "skipped" in cols else "false"
+    reused = "any_value(reused_from)" if "reused_from" in cols else "NULL"
     suites = con.execute(f"""
         SELECT suite, any_value(table_name), bool_or(blocking), bool_and(success), count(*),
-               count(*) FILTER (WHERE NOT success), max(rows_checked), {extra}, {skipped}, min(checked_at)
+               count(*) FILTER (WHERE NOT success), max(rows_checked), {extra}, {skipped}, {reused},
+               min(checked_at)
         FROM main.dq_results WHERE run_id = ? GROUP BY suite
         ORDER BY bool_and(success), NOT bool_or(blocking), any_value(table_name), suite""", [run_id]).fetchall()
     failures = con.execute("""
@@ -95,9 +97,11 @@ def render(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> str:
     parts.append("<h2>Suites</h2><table><tr><th>suite</th><th>table</th><th>kind</th><th>result</th>"
                  "<th class=num>expectations</th><th class=num>rows scanned</th><th class=num>rows to GX</th>"
                  "<th class=num>seconds</th></tr>")
-    for suite, table, blocking, ok, n, n_failed, rows, scanned, secs, was_skipped, _ in suites:
+    for suite, table, blocking, ok, n, n_failed, rows, scanned, secs, was_skipped, reused_from, _ in suites:
         if was_skipped:
             tag = ("skip", "skipped")
+        elif ok and reused_from:  # same suite code, same table contents as a run that passed
+            tag = ("pass", f"passed (inputs unchanged since run {reused_from[:8]})")
         elif ok:
             tag = ("pass", "passed")
         else:

@@ -18,10 +18,10 @@ import pyarrow as pa
 
 from ingestion.errors import SourceError
 from ingestion.landing import Landing, Payload
-from ingestion.loader import RawTable, ensure_raw_schema, load_many, loaded_ids, transaction
+from ingestion.loader import RawTable, Staging, ensure_raw_schema, loaded_ids, transaction
 
 Parser = Callable[[Payload, bytes], list[tuple[RawTable, pa.Table]]]
-FLUSH_ROWS = 2_000_000  # rows buffered before a bulk load
+MERGE_ROWS = 4_000_000  # rows staged in DuckDB before they are merged into the raw tables
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,14 @@ def load_id(payload: Payload) -> str:
 
 def run_source(con: duckdb.DuckDBPyConnection, source: Source, ctx: AcquireContext) -> IngestReport:
     """Acquire in the context's mode, then parse and load through the one shared path."""
-    return ingest(con, ctx.landing, source, source.acquire(ctx))
+    if ctx.mode != "sample":
+        return ingest(con, ctx.landing, source, source.acquire(ctx))
+    # Deterministic: a key already landed in full is replayed, not generated again (ingestion.sample_memo).
+    from ingestion.sample_memo import replay_or_generate
+
+    key = {"scale": ctx.scale, "window": [str(d) for d in ctx.window] if ctx.window else None}
+    payloads = replay_or_generate(ctx.landing, source.name, key, lambda: source.acquire(ctx))
+    return ingest(con, ctx.landing, source, payloads)
 
 
 def ingest(
@@ -85,18 +92,16 @@ def ingest(
     report = IngestReport(source.name)
     source_name = source.name
     ensure_raw_schema(con, source.tables)
-    pending: dict[str, list[tuple[pa.Table, str]]] = {}
     tables = {t.name: t for t in source.tables}
 
-    def flush() -> None:
-        for name, parts in pending.items():
-            n = load_many(con, tables[name], parts, source_name)
-            report.rows_inserted[name] = report.rows_inserted.get(name, 0) + n
-        pending.clear()
-
     with transaction(con):
+        staging = Staging(con, source_name)
+
+        def merge() -> None:
+            for name, n in staging.merge().items():
+                report.rows_inserted[name] = report.rows_inserted.get(name, 0) + n
+
         done = loaded_ids(con)
-        buffered = 0
         for payload in payloads:
             report.payloads += 1
             lid = load_id(payload)
@@ -114,15 +119,16 @@ def ingest(
                 landing.quarantine(payload, wrapped)
                 raise wrapped from err
             for table, rows in parsed:
-                tables.setdefault(table.name, table)
+                table = tables.setdefault(table.name, table)
+                if table.name not in report.rows_in:
+                    ensure_raw_schema(con, (table,))
                 report.rows_in[table.name] = report.rows_in.get(table.name, 0) + rows.num_rows
-                pending.setdefault(table.name, []).append((rows, lid))
-                buffered += rows.num_rows
+                staging.add(table, rows, lid)
+            del parsed
             done.add(lid)
-            if buffered >= FLUSH_ROWS:  # bound memory; still one transaction
-                flush()
-                buffered = 0
-        flush()
+            if staging.rows >= MERGE_ROWS:  # bound the stages' size; still one transaction
+                merge()
+        merge()
     report.seconds = time.perf_counter() - t0
     return report
 

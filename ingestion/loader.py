@@ -82,17 +82,9 @@ def load(
     """
     if check_loaded and already_loaded(con, load_id, t.name):
         return 0
-    con.register("incoming", rows)
-    try:
-        n = _merge_incoming(con, t, source, load_id)
-        con.execute(
-            "INSERT INTO raw._loads (load_id, table_name, source, rows_in, rows_inserted) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [load_id, t.name, source, rows.num_rows, n],
-        )
-        return n
-    finally:
-        con.unregister("incoming")
+    staging = Staging(con, source)
+    staging.add(t, rows, load_id)
+    return staging.merge()[t.name]
 
 
 def _merge_incoming(con: duckdb.DuckDBPyConnection, t: RawTable, source: str, load_id: str) -> int:
@@ -130,50 +122,75 @@ def replace_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) 
     return {name: rows.num_rows for name, rows in tables.items()}
 
 
-def load_many(
-    con: duckdb.DuckDBPyConnection, t: RawTable, parts: list[tuple[pa.Table, str]], source: str
-) -> int:
-    """Load several payloads' rows for one table in one statement (call inside ``transaction``).
+class Staging:
+    """Rows of many payloads gathered in DuckDB temp tables, then merged into their raw tables in one statement.
 
-    Equivalent to loading them one by one in order (the first occurrence of a key wins, a value that
-    differs under the same key is refused) but with one anti-join instead of one per payload, so the
-    cost does not grow with the number of payloads times the size of the table.
+    Each parsed payload is appended to its table's stage as soon as it is parsed, so Python never holds more
+    than one payload's Arrow rows; DuckDB holds the rest (bounded by its memory limit, spilling past it).
+    ``merge`` is equivalent to loading the payloads one by one in order (the first occurrence of a key wins,
+    a value that differs under the same key is refused) but with one anti-join instead of one per payload,
+    so the cost does not grow with the number of payloads times the size of the table.
     """
-    if not parts:
-        return 0
-    tables, ordinals, offset = [], [], 0
-    for rows, _lid in parts:
-        tables.append(rows)
-        ordinals.append(pa.array(range(offset, offset + rows.num_rows), pa.int64()))
-        offset += rows.num_rows
-    batch = pa.concat_tables(tables, promote_options="default")
-    batch = batch.append_column("_ord", pa.chunked_array(ordinals, pa.int64()))
-    con.register("incoming_all", batch)
-    try:
-        keys = ", ".join(t.key)
-        if t.checked:
-            clash = con.execute(
-                f"SELECT {keys} FROM incoming_all GROUP BY {keys} "
-                f"HAVING count(DISTINCT ({', '.join(f'coalesce({c}::VARCHAR, chr(0))' for c in t.checked)})) > 1 "
-                "LIMIT 1"
-            ).fetchone()
-            if clash:
-                where = ", ".join(f"{k}={v}" for k, v in zip(t.key, clash, strict=True))
-                raise SourceError(source, f"two payloads give different values for {where}",
-                                  series=str(clash[t.key.index("series_id")]) if "series_id" in t.key else None,
-                                  field=t.checked[0])
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (_ord) FROM incoming_all "
-            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord) = 1"
-        )
-    finally:
-        con.unregister("incoming_all")
-    try:
-        n = _merge_incoming(con, t, source, parts[0][1])
-        con.executemany(
-            "INSERT INTO raw._loads (load_id, table_name, source, rows_in, rows_inserted) VALUES (?, ?, ?, ?, ?)",
-            [[lid, t.name, source, rows.num_rows, None] for rows, lid in parts],
-        )
-        return n
-    finally:
-        con.execute("DROP TABLE IF EXISTS incoming")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
+        self.con, self.source = con, source
+        self.loads: dict[str, list[tuple[str, int]]] = {}  # table -> (load id, rows in), in arrival order
+        self.tables: dict[str, RawTable] = {}
+        self.rows = 0  # staged and not merged yet
+
+    def _stage(self, t: RawTable) -> str:
+        return "stage_" + t.name.replace(".", "__")
+
+    def add(self, t: RawTable, rows: pa.Table, load_id: str) -> None:
+        stage = self._stage(t)
+        if t.name not in self.loads:
+            # the raw table's column types, without its constraints; _ord keeps the arrival order
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS "
+                             f"SELECT *, 0::BIGINT AS _ord FROM {t.name} LIMIT 0")
+            self.loads[t.name], self.tables[t.name] = [], t
+        incoming_part = rows.append_column(  # noqa: F841 (read by name below: a DuckDB replacement scan)
+            "_ord", pa.array(range(self.rows, self.rows + rows.num_rows), pa.int64()))
+        # Not con.register(): inside a transaction DuckDB keeps every registered table alive until the
+        # commit, which at x100 held gigabytes of Arrow buffers; a replacement scan lets each one go.
+        self.con.execute(f"INSERT INTO {stage} BY NAME SELECT * FROM incoming_part")
+        self.loads[t.name].append((load_id, rows.num_rows))
+        self.rows += rows.num_rows
+
+    def merge(self) -> dict[str, int]:
+        """Merge every stage into its raw table (call inside ``transaction``); rows inserted per table."""
+        inserted = {}
+        for name, loads in self.loads.items():
+            inserted[name] = self._merge_one(self.tables[name], self._stage(self.tables[name]), loads)
+        self.loads.clear()
+        self.rows = 0
+        return inserted
+
+    def _merge_one(self, t: RawTable, stage: str, loads: list[tuple[str, int]]) -> int:
+        con, keys = self.con, ", ".join(t.key)
+        try:
+            if t.checked:
+                clash = con.execute(
+                    f"SELECT {keys} FROM {stage} GROUP BY {keys} "
+                    f"HAVING count(DISTINCT ({', '.join(f'coalesce({c}::VARCHAR, chr(0))' for c in t.checked)})) > 1 "
+                    "LIMIT 1"
+                ).fetchone()
+                if clash:
+                    where = ", ".join(f"{k}={v}" for k, v in zip(t.key, clash, strict=True))
+                    raise SourceError(self.source, f"two payloads give different values for {where}",
+                                      series=str(clash[t.key.index("series_id")]) if "series_id" in t.key else None,
+                                      field=t.checked[0])
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (_ord) FROM {stage} "
+                f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord) = 1"
+            )
+            con.execute(f"DROP TABLE {stage}")
+            n = _merge_incoming(con, t, self.source, loads[0][0])
+            con.executemany(
+                "INSERT INTO raw._loads (load_id, table_name, source, rows_in, rows_inserted) VALUES (?, ?, ?, ?, ?)",
+                # rows inserted per payload are known only when the merge had one payload
+                [[lid, t.name, self.source, rows_in, n if len(loads) == 1 else None] for lid, rows_in in loads],
+            )
+            return n
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {stage}")
+            con.execute("DROP TABLE IF EXISTS incoming")

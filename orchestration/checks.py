@@ -56,6 +56,8 @@ def _check_result(suite: Suite, result) -> dg.AssetCheckResult:
             "failed": len(failures),
             "seconds": round(result.seconds, 3),
             **({"skipped": result.skipped} if result.skipped else {}),
+            # passed before on exactly these table contents: not validated again (expectations.runner)
+            **({"reused_from_run": result.reused_from} if result.reused_from else {}),
             **{f"failed.{i}": f.line() for i, f in enumerate(failures[:5])},
         },
     )

@@ -181,6 +181,8 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
                 return job.execute_in_process(run_config={**run_config, **(config or {})}, instance=instance,
                                               raise_on_error=False, tags={RUN_TAG: "fragility run", **(tags or {})})
 
+        if rebuild:  # everything recomputed, every suite validated again
+            _forget_validations(settings)
         # Two runs: ingest first, so that a re-run with nothing new stops there (see orchestration.fingerprint),
         # and a new day rebuilds only what it feeds.
         days, daily = daily_range(defs, instance, settings)
@@ -283,6 +285,19 @@ def _fail_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None]) -
         instance.report_run_failed(run, "the fragility run process died before the run finished (killed?)")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         echo(f"  [....] recover   run {run.run_id[:8]} of an earlier fragility run never finished: marked failed")
+
+
+def _forget_validations(settings: Settings) -> None:
+    """Drop the record of which suite passed on which inputs (expectations.runner), so that every suite runs."""
+    import duckdb
+
+    if not settings.build_db.exists():
+        return
+    con = duckdb.connect(str(settings.build_db))  # the home lock keeps other writers out
+    try:
+        con.execute("DROP TABLE IF EXISTS main.dq_validated")
+    finally:
+        con.close()
 
 
 def _write_dq_report(settings: Settings, run_id: str):
