@@ -125,17 +125,22 @@ def replace_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) 
 class Staging:
     """Rows of many payloads gathered in DuckDB temp tables, then merged into their raw tables in one statement.
 
-    Each parsed payload is appended to its table's stage as soon as it is parsed, so Python never holds more
-    than one payload's Arrow rows; DuckDB holds the rest (bounded by its memory limit, spilling past it).
+    Parsed payloads are appended to their table's stage in batches of ``BATCH_ROWS`` rows, so Python never
+    holds more than one batch of Arrow rows; DuckDB holds the rest (bounded by its memory limit, spilling
+    past it).
     ``merge`` is equivalent to loading the payloads one by one in order (the first occurrence of a key wins,
     a value that differs under the same key is refused) but with one anti-join instead of one per payload,
     so the cost does not grow with the number of payloads times the size of the table.
     """
 
+    BATCH_ROWS = 250_000  # rows gathered in Python before one INSERT into a stage (many small payloads)
+
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         self.con, self.source = con, source
         self.loads: dict[str, list[tuple[str, int]]] = {}  # table -> (load id, rows in), in arrival order
         self.tables: dict[str, RawTable] = {}
+        self.batch: dict[str, list[pa.Table]] = {}  # table -> parsed rows not in its stage yet
+        self.batch_rows = 0
         self.rows = 0  # staged and not merged yet
 
     def _stage(self, t: RawTable) -> str:
@@ -147,21 +152,35 @@ class Staging:
             # the raw table's column types, without its constraints; _ord keeps the arrival order
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS "
                              f"SELECT *, 0::BIGINT AS _ord FROM {t.name} LIMIT 0")
-            self.loads[t.name], self.tables[t.name] = [], t
-        incoming_part = rows.append_column(  # noqa: F841 (read by name below: a DuckDB replacement scan)
-            "_ord", pa.array(range(self.rows, self.rows + rows.num_rows), pa.int64()))
-        # Not con.register(): inside a transaction DuckDB keeps every registered table alive until the
-        # commit, which at x100 held gigabytes of Arrow buffers; a replacement scan lets each one go.
-        self.con.execute(f"INSERT INTO {stage} BY NAME SELECT * FROM incoming_part")
+            self.loads[t.name], self.tables[t.name], self.batch[t.name] = [], t, []
+        self.batch[t.name].append(
+            rows.append_column("_ord", pa.array(range(self.rows, self.rows + rows.num_rows), pa.int64())))
         self.loads[t.name].append((load_id, rows.num_rows))
         self.rows += rows.num_rows
+        self.batch_rows += rows.num_rows
+        if self.batch_rows >= self.BATCH_ROWS:
+            self._to_stages()
+
+    def _to_stages(self) -> None:
+        """One INSERT per table for the rows gathered so far; Python lets go of them."""
+        for name, parts in self.batch.items():
+            if not parts:
+                continue
+            incoming_part = pa.concat_tables(parts, promote_options="default")  # noqa: F841 (read by name below)
+            parts.clear()
+            # Not con.register(): inside a transaction DuckDB keeps every registered table alive until the
+            # commit, which at x100 held gigabytes of Arrow buffers; a replacement scan lets each one go.
+            self.con.execute(f"INSERT INTO {self._stage(self.tables[name])} BY NAME SELECT * FROM incoming_part")
+        self.batch_rows = 0
 
     def merge(self) -> dict[str, int]:
         """Merge every stage into its raw table (call inside ``transaction``); rows inserted per table."""
+        self._to_stages()
         inserted = {}
         for name, loads in self.loads.items():
             inserted[name] = self._merge_one(self.tables[name], self._stage(self.tables[name]), loads)
         self.loads.clear()
+        self.batch.clear()
         self.rows = 0
         return inserted
 

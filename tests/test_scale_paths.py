@@ -1,0 +1,231 @@
+"""The paths that keep x100 within time and memory: sample replay, DuckDB-side staging, reused validations."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from ingestion import gold, sample_memo
+from ingestion.errors import SourceError
+from ingestion.ingest import AcquireContext, Source, ingest, run_source
+from ingestion.landing import Landing
+from ingestion.loader import RawTable
+
+# --------------------------------------------------------------------------- sample replay
+
+
+def counting(source: Source) -> tuple[Source, list[int]]:
+    """The source with an acquire that counts how often the generator really runs."""
+    calls: list[int] = []
+
+    def acquire(ctx):
+        calls.append(1)
+        yield from source.acquire(ctx)
+
+    return dataclasses.replace(source, acquire=acquire), calls
+
+
+def test_a_second_sample_run_replays_the_landed_payloads_without_generating(tmp_path):
+    src, calls = counting(gold.GOLD)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ctx = AcquireContext("sample", Landing(tmp_path))
+    first = run_source(con, src, ctx)
+    again = run_source(con, src, AcquireContext("sample", Landing(tmp_path)))
+    assert calls == [1]  # the generator ran once
+    assert first.payloads == again.payloads == again.skipped == 1 and first.rows_inserted["raw.gold__prices"] > 2000
+    memo = json.loads(next((tmp_path / "landing" / "sample_memo").glob("gold-*.json")).read_text())
+    assert [p["content_hash"] for p in memo] == [p.content_hash for p in Landing(tmp_path).payloads("gold")]
+
+
+def test_another_scale_or_a_missing_payload_file_generates_again(tmp_path):
+    src, calls = counting(gold.GOLD)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    run_source(con, src, AcquireContext("sample", Landing(tmp_path)))
+    run_source(con, src, AcquireContext("sample", Landing(tmp_path), scale=2))  # another key
+    assert len(calls) == 2
+    for payload in Landing(tmp_path).payloads("gold"):  # a pruned landing zone: the memo cannot be trusted
+        (tmp_path / "landing" / payload.path.split("/landing/", 1)[1]).unlink()
+    report = run_source(con, src, AcquireContext("sample", Landing(tmp_path)))
+    assert len(calls) == 3 and report.skipped == 1  # regenerated (same bytes, so already loaded)
+
+
+def test_a_generator_that_fails_half_way_leaves_no_memo(tmp_path):
+    def acquire(ctx):
+        yield from gold.GOLD.acquire(ctx)
+        raise SourceError("gold", "the generator broke after its first payload", field="body")
+
+    src = dataclasses.replace(gold.GOLD, acquire=acquire)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(SourceError, match="broke"):
+        run_source(con, src, AcquireContext("sample", Landing(tmp_path)))
+    assert not list((tmp_path / "landing").glob("sample_memo/*.json"))
+    assert con.execute("SELECT count(*) FROM raw.gold__prices").fetchone()[0] == 0  # rolled back
+
+
+def test_the_memo_key_covers_every_file_of_the_ingestion_package(tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "ingestion"
+    shutil.copytree(sample_memo.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(sample_memo, "PACKAGE", copy)
+    landing = Landing(tmp_path)
+    key = {"scale": 1, "window": None}
+    sample_memo.generator_digest.cache_clear()
+    try:
+        before = sample_memo.memo_path(landing, "holdings", key)
+        with open(copy / "holdings" / "company_keys.csv", "a") as fh:  # a catalog, not only code
+            fh.write("ZZZZ,ZZZZ\n")
+        sample_memo.generator_digest.cache_clear()
+        assert sample_memo.memo_path(landing, "holdings", key) != before
+        assert sample_memo.memo_path(landing, "holdings", {"scale": 1, "window": ["2025-11-21", "2025-11-21"]}) \
+            != sample_memo.memo_path(landing, "holdings", key)
+    finally:
+        sample_memo.generator_digest.cache_clear()
+
+
+# --------------------------------------------------------------------------- staging in DuckDB
+
+WIDE = RawTable("raw.test__wide", "k BIGINT, part INTEGER, payload VARCHAR", key=("k",))
+
+
+def wide_source(n_payloads: int, rows: int, seen: list[int]) -> tuple[Source, list]:
+    """A source whose every payload parses to ``rows`` rows of 200-byte strings; records Arrow memory per parse."""
+
+    def parse(payload, _content):
+        seen.append(pa.total_allocated_bytes())
+        i = int(payload.request["part"])
+        table = pa.table({"k": pa.array(range(i * rows, (i + 1) * rows), pa.int64()),
+                          "part": pa.array([i] * rows, pa.int32()),
+                          "payload": pa.array(["x" * 200] * rows, pa.string())})
+        return [(WIDE, table)]
+
+    src = Source("wide", (WIDE,), acquire=lambda ctx: iter(()), parse=parse)
+    return src, list(range(n_payloads))
+
+
+def test_staged_payloads_do_not_stay_in_python_memory_until_the_commit(tmp_path, monkeypatch):
+    from ingestion.loader import Staging
+
+    monkeypatch.setattr(Staging, "BATCH_ROWS", 40_000)  # two payloads per INSERT into the stage
+    seen: list[int] = []
+    rows = 20_000  # about 4.5 MB of Arrow strings per payload
+    src, parts = wide_source(12, rows, seen)
+    landing = Landing(tmp_path)
+    payloads = [landing.store("wide", {"part": i}, f"part {i}".encode(), fetched_at=dt.datetime(2025, 1, 1),
+                              as_of=dt.date(2025, 1, 1)) for i in parts]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = ingest(con, landing, src, payloads)
+    assert report.rows_inserted == {"raw.test__wide": 12 * rows}
+    one_payload = 20_000 * 200
+    # At most one batch (two payloads) waits in Python. With con.register() inside the transaction every
+    # batch stayed alive until the commit: 11 payloads' worth by the last parse.
+    assert max(seen) - seen[0] < 3 * one_payload, [round((s - seen[0]) / one_payload, 1) for s in seen]
+    assert con.execute("SELECT count(*), count(DISTINCT part) FROM raw.test__wide").fetchone() == (12 * rows, 12)
+    loads = con.execute("SELECT count(*), count(DISTINCT load_id) FROM raw._loads").fetchone()
+    assert loads == (12, 12)
+    assert not con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()  # stages dropped
+
+
+def test_a_single_payload_merge_records_its_inserted_rows(tmp_path):
+    from ingestion.loader import ensure_raw_schema, load, transaction
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_raw_schema(con, (WIDE,))
+    rows = pa.table({"k": pa.array([1, 2, 2, 3], pa.int64()), "part": pa.array([0, 0, 1, 0], pa.int32()),
+                     "payload": pa.array(["a", "b", "c", "d"])})
+    with transaction(con):
+        assert load(con, WIDE, rows, "h1:part=0", "wide") == 3  # the first of the two k=2 rows wins
+    assert con.execute("SELECT payload FROM raw.test__wide WHERE k = 2").fetchone() == ("b",)
+    assert con.execute("SELECT rows_in, rows_inserted FROM raw._loads").fetchall() == [(4, 3)]
+
+
+# --------------------------------------------------------------------------- reused validations
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory):
+    """The FRED sample loaded into a fresh DuckDB (raw tables only)."""
+    from ingestion import fred
+    from ingestion.catalog import catalog_tables
+    from ingestion.loader import replace_tables
+
+    home = tmp_path_factory.mktemp("checks")
+    con = duckdb.connect(str(home / "w.duckdb"))
+    replace_tables(con, catalog_tables(1))
+    ingest(con, Landing(home), fred.FRED, fred.acquire_sample(Landing(home)))
+    con.close()
+    return home / "w.duckdb"
+
+
+def suite(name: str):
+    from expectations.suites import SUITES
+
+    return next(s for s in SUITES if s.name == name)
+
+
+def test_a_suite_that_passed_on_the_same_tables_is_reused_and_recorded_again(small_db, tmp_path):
+    from expectations.runner import run_suite
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    con = duckdb.connect(str(db))
+    first = run_suite(con, suite("raw_fred_observations"), "run-1")
+    second = run_suite(con, suite("raw_fred_observations"), "run-2")
+    assert first.success and first.reused_from is None and first.rows_scanned > 50_000
+    assert second.success and second.reused_from == "run-1"
+    assert [o.expectation for o in second.outcomes] == [o.expectation for o in first.outcomes]
+    got = con.execute("SELECT count(*), bool_and(success), any_value(reused_from) FROM main.dq_results "
+                      "WHERE run_id = 'run-2'").fetchone()
+    assert got == (len(first.outcomes), True, "run-1")
+
+
+def test_a_changed_input_table_is_validated_again_and_a_failure_is_never_reused(small_db, tmp_path):
+    from expectations.runner import input_tables, run_suite
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    con = duckdb.connect(str(db))
+    s = suite("raw_fred_observations")
+    assert input_tables(con, s) == ["raw.catalog__cancelled_releases", "raw.fred__observations"]
+    assert run_suite(con, s, "run-1").success
+    # a duplicated vintage, written behind the loader's back: the content hash changes
+    con.execute("INSERT INTO raw.fred__observations SELECT * FROM raw.fred__observations "
+                "WHERE series_id = 'UNRATE' ORDER BY obs_date, realtime_start LIMIT 1")
+    failed = run_suite(con, s, "run-2")
+    assert not failed.success and failed.reused_from is None
+    again = run_suite(con, s, "run-3")
+    assert not again.success and again.reused_from is None  # failures are validated every time
+
+
+def test_a_change_to_a_table_read_only_by_the_suite_query_is_validated_again(small_db, tmp_path):
+    from expectations.runner import run_suite
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    con = duckdb.connect(str(db))
+    s = suite("raw_fred_observations")
+    assert run_suite(con, s, "run-1").success
+    assert run_suite(con, s, "run-2").reused_from == "run-1"
+    con.execute("UPDATE raw.catalog__cancelled_releases SET statement = statement || ' (amended)'")
+    third = run_suite(con, s, "run-3")
+    assert third.success and third.reused_from is None
+
+
+def test_rebuild_forgets_every_validation(tmp_path):
+    from orchestration.runner import _forget_validations
+    from orchestration.settings import Settings
+
+    settings = Settings(home=tmp_path)
+    settings.build_db.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.build_db))
+    con.execute("CREATE TABLE main.dq_validated (suite VARCHAR, inputs_digest VARCHAR, run_id VARCHAR)")
+    con.execute("INSERT INTO main.dq_validated VALUES ('s', 'd', 'r')")
+    con.close()
+    _forget_validations(settings)
+    con = duckdb.connect(str(settings.build_db))
+    assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_validated'").fetchone()[0]
