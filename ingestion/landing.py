@@ -71,11 +71,20 @@ class Landing:
             return payload
         if not path.exists():
             _atomic_write(path, content)
-        self._recorded.add(h)
+        self._append(payload)
+        return payload
+
+    def record(self, payload: Payload) -> Payload:
+        """A payload whose bytes are already here (a replay): recorded in the manifest unless it is there."""
+        if payload.content_hash not in self._recorded:
+            self._append(payload)
+        return payload
+
+    def _append(self, payload: Payload) -> None:
+        self._recorded.add(payload.content_hash)
         self._drop_torn_tail()
         with open(self.manifest, "a") as fh:
             fh.write(json.dumps(asdict(payload), sort_keys=True) + "\n")
-        return payload
 
     def _drop_torn_tail(self) -> None:
         """Cut a last line without its newline (a writer killed mid-append) before appending after it.

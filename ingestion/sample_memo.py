@@ -47,27 +47,32 @@ def replay_or_generate(landing: Landing, source: str, key: dict,
                        generate: Callable[[], Iterator[Payload]]) -> Iterator[Payload]:
     """The payloads ``generate`` would land for ``key``: from the memo when complete, else generated (and memoised)."""
     path = memo_path(landing, source, key)
-    replayed = _read(path)
+    replayed = _read(landing, path)
     if replayed is not None:
-        yield from replayed
+        for payload in replayed:
+            yield landing.record(payload)  # the manifest keeps a record of every payload (a torn line repaired)
         return
     landed = []
     for payload in generate():
         landed.append(payload)
         yield payload
-    _write(path, landed)  # only reached when the generator finished
+    _write(landing, path, landed)  # only reached when the generator finished
 
 
-def _read(path: Path) -> list[Payload] | None:
-    try:
-        payloads = [Payload(**d) for d in json.loads(path.read_text())]
-    except (OSError, ValueError, TypeError):
+def _read(landing: Landing, path: Path) -> list[Payload] | None:
+    try:  # payload paths are kept relative to the landing zone, so a copied home replays its own files
+        payloads = [Payload(**{**d, "path": str(landing.root / d["path"])}) for d in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError, KeyError):
         return None  # no memo yet, or one we cannot trust: generate
     return payloads if all(os.path.exists(p.path) for p in payloads) else None
 
 
-def _write(path: Path, payloads: list[Payload]) -> None:
+def _write(landing: Landing, path: Path, payloads: list[Payload]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([asdict(p) for p in payloads], sort_keys=True))
+    try:
+        rows = [{**asdict(p), "path": Path(p.path).relative_to(landing.root).as_posix()} for p in payloads]
+    except ValueError:
+        return  # a payload outside this landing zone: nothing to replay from here
+    tmp.write_text(json.dumps(rows, sort_keys=True))
     os.replace(tmp, path)

@@ -54,6 +54,27 @@ def test_another_scale_or_a_missing_payload_file_generates_again(tmp_path):
     assert len(calls) == 3 and report.skipped == 1  # regenerated (same bytes, so already loaded)
 
 
+def test_a_replay_records_every_payload_and_repairs_a_torn_manifest_line(tmp_path):
+    import shutil
+
+    src, calls = counting(gold.GOLD)
+    home = tmp_path / "home"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    run_source(con, src, AcquireContext("sample", Landing(home)))
+    manifest = home / "landing" / "manifest.jsonl"
+    complete = manifest.read_bytes()
+    manifest.write_bytes(complete[: len(complete) // 2])  # a writer killed mid-append
+    assert Landing(home).payloads() == []
+    run_source(con, src, AcquireContext("sample", Landing(home)))
+    assert calls == [1] and manifest.read_bytes() == complete  # replayed, and recorded again in full
+    # a copied home replays its own landing zone, not the original's files
+    copy = tmp_path / "copy"
+    shutil.copytree(home, copy)
+    shutil.rmtree(home)
+    report = run_source(con, src, AcquireContext("sample", Landing(copy)))
+    assert calls == [1] and report.skipped == 1
+
+
 def test_a_generator_that_fails_half_way_leaves_no_memo(tmp_path):
     def acquire(ctx):
         yield from gold.GOLD.acquire(ctx)
