@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -86,16 +85,8 @@ class SuiteResult:
         return "\n".join(lines)
 
 
-_CONTEXT_LOCK = threading.Lock()
-
-
-def _context():
-    with _CONTEXT_LOCK:  # one context, even when prewarm() is still building it
-        return _make_context()
-
-
 @cache
-def _make_context():
+def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # several seconds: only when a suite runs
 
