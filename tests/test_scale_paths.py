@@ -250,3 +250,37 @@ def test_rebuild_forgets_every_validation(tmp_path):
     _forget_validations(settings)
     con = duckdb.connect(str(settings.build_db))
     assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_validated'").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- dbt parse state per warehouse
+
+
+def _dbt_parse(target, monkeypatch, db) -> str:
+    """`dbt parse` through the project's dbt resource into `target`; returns what dbt logged."""
+    from orchestration.assets.dbt import FragilityDbtCli, dbt_project, keep_partial_parse
+
+    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
+    invocation = FragilityDbtCli(project_dir=dbt_project).cli(["parse"], target_path=target)
+    invocation.wait()
+    keep_partial_parse(invocation.target_path)
+    return "\n".join(json.loads(line)["info"]["msg"] for line in (invocation.target_path / "dbt.log").open())
+
+
+def test_dbt_reuses_the_parse_of_the_same_warehouse_and_not_of_another(built_home, tmp_path, monkeypatch):
+    from orchestration.assets.dbt import partial_parse_cache
+
+    # The session's build kept its parse state beside its database.
+    assert (built_home / "build" / "dbt_partial_parse.msgpack").is_file()
+    db = tmp_path / "other" / "build" / "fragility.duckdb"
+    db.parent.mkdir(parents=True)
+    # A warehouse that never built has none, and the project's state was parsed for another path: full parse.
+    first = _dbt_parse(tmp_path / "t1", monkeypatch, db)
+    assert "Unable to do partial parsing because profile has changed" in first
+    assert partial_parse_cache() == db.with_name("dbt_partial_parse.msgpack") and partial_parse_cache().is_file()
+    # The next invocation for the same warehouse starts from that state.
+    second = _dbt_parse(tmp_path / "t2", monkeypatch, db)
+    assert "Unable to do partial parsing" not in second and "Partial parsing enabled" in second
+    # A damaged state is not fatal: dbt parses from scratch and the state is written again.
+    partial_parse_cache().write_bytes(b"\x00not msgpack")
+    third = _dbt_parse(tmp_path / "t3", monkeypatch, db)
+    assert "Partial parsing enabled" not in third and partial_parse_cache().stat().st_size > 100_000

@@ -1,6 +1,8 @@
 """dbt models as Dagster assets (dagster-dbt): keys and groups by layer, dbt tests as asset checks."""
 
 
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,58 @@ class FragilityDbtCli(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):
         return None  # the invocation accepts no adapter; only metadata fetching needs one
 
+    def cli(self, args, *, context=None, target_path=None, **kwargs):
+        """Start dbt with this warehouse's own partial-parse state (see `partial_parse_cache`)."""
+        if target_path is None:
+            target_path = self._get_unique_target_path(context=context)
+        seed_partial_parse(Path(self.project_dir) / target_path)
+        return super().cli(args, context=context, target_path=target_path, **kwargs)
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def partial_parse_cache() -> Path | None:
+    """dbt's parse state for the warehouse the profile points at, kept beside that database.
+
+    dbt reuses a parse only when the profile is unchanged, and the profile's DuckDB path is per home:
+    the project's own `target/partial_parse.msgpack` (written by `dbt parse` for whichever home ran it
+    first) made every build re-parse all 56 models, 186 tests and 526 macros (about 6 s). A state kept
+    next to the database it was parsed for matches the profile of every later build of that home.
+    """
+    db = os.environ.get("FRAGILITY_BUILD_DB")
+    return Path(db).with_name("dbt_" + PARTIAL_PARSE) if db else None
+
+
+def seed_partial_parse(target: Path) -> None:
+    """Put this warehouse's parse state where dbt will look (dagster-dbt copies the project's only if none)."""
+    import msgpack
+
+    cache = partial_parse_cache()
+    if cache is None or not cache.exists():
+        return
+    try:
+        state = msgpack.unpackb(cache.read_bytes(), raw=False, strict_map_key=False)
+    except Exception:  # unreadable: dbt parses from scratch, and the build writes a fresh one
+        return
+    # As dagster-dbt does for the project's state: a seed's parse holds its absolute root path, which is
+    # wrong if the project moved since, so its checksum is voided and dbt re-parses the seed (only).
+    for entry in state.get("files", {}).values():
+        if entry.get("parse_file_type") == "seed":
+            entry["checksum"] = {"name": "sha256", "checksum": "0" * 64}
+    target.mkdir(parents=True, exist_ok=True)
+    (target / PARTIAL_PARSE).write_bytes(msgpack.packb(state))
+
+
+def keep_partial_parse(target: Path) -> None:
+    """Keep the parse state dbt wrote in this invocation's target for the next build of the same warehouse."""
+    cache, written = partial_parse_cache(), target / PARTIAL_PARSE
+    if cache is None or not written.exists() or not cache.parent.is_dir():
+        return
+    tmp = cache.with_suffix(".tmp")
+    shutil.copyfile(written, tmp)
+    os.replace(tmp, cache)  # a reader never sees half a file
+
 
 class DbtBuildConfig(dg.Config):
     """How much the incremental models recompute (`fragility run` sets it from orchestration.fingerprint.plan)."""
@@ -125,16 +179,18 @@ def build_dbt_assets(project: DbtProject = dbt_project) -> dg.AssetsDefinition:
         recompute the rows from ``recompute_from`` on, or all of them when it is not set."""
         scope = ("full refresh" if config.full_refresh
                  else f"from {config.recompute_from}" if config.recompute_from else "all rows")
-        import os
-
         saved = os.environ.get(RECOMPUTE_ENV)
         os.environ.update(config.env())  # the dbt subprocess inherits it; this process runs one step at a time
+        invocation = None
         try:
-            for event in dbt.cli(config.args(), context=context).stream():
+            invocation = dbt.cli(config.args(), context=context)
+            for event in invocation.stream():
                 if isinstance(event, dg.Output | dg.AssetMaterialization):
                     event = event.with_metadata({**event.metadata, "recomputed": scope})
                 yield event
         finally:
+            if invocation is not None:  # dbt writes its parse state before it runs anything: keep it on failure too
+                keep_partial_parse(invocation.target_path)
             if saved is None:
                 os.environ.pop(RECOMPUTE_ENV, None)
             else:
