@@ -1,3 +1,4 @@
-from orchestration.cli import main
+from orchestration.cli import entry
 
-main()
+if __name__ == "__main__":  # the GX worker is spawned: it imports this module again and must not run the CLI
+    entry()

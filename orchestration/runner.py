@@ -142,7 +142,9 @@ def run_pipeline(
     settings: Settings, *, echo: Callable[[str], None] = _stdout_echo, verbose: bool = False, rebuild: bool = False
 ) -> Outcome:
     """Ingest; then, unless nothing changed since the last publish (or ``rebuild``), dbt, checks, publish."""
-    with home_lock(settings):
+    from expectations import gx_worker
+
+    with home_lock(settings), gx_worker.running():  # GX imports in the worker while this process ingests
         return _run_locked(settings, echo, verbose, rebuild)
 
 
@@ -191,7 +193,8 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
             echo(f"  [....] partitions daily sources: publication days {days.start}..{days.end} (America/New_York)")
         elif daily:  # every publication day is loaded: the daily sources sit this run out
             echo("  [skip] partitions daily sources: every publication day up to the as-of day is loaded")
-            ingest = ingest.get_subset(asset_selection=set(ingest.asset_layer.selected_asset_keys) - set(daily))
+            ingest = ingest.get_subset(asset_selection=set(ingest.asset_layer.selected_asset_keys) - set(daily),
+                                       asset_check_selection=set())  # as the job: no checks
         result = execute(ingest, tags=range_tags(days) if days else None)
         plan = None
         if result.success:

@@ -1,0 +1,112 @@
+"""A process that imports Great Expectations beside the pipeline and validates the slices sent to it.
+
+``import great_expectations`` costs 6-8 s of CPU (it pulls in scipy.stats among others), and a daily
+refresh validates only a few small slices: the import was the largest part of its checks. Importing it
+in a thread of the pipeline's process competed for the GIL and made the run slower. A second process
+imports it on the other core while the pipeline ingests, so that by the time the first check runs
+the import is done.
+
+The pipeline keeps DuckDB to itself (single writer: another process could not even open the file
+read-only), so it reads each slice and sends it here as an Arrow table; this process turns it into
+the same DataFrame DuckDB's ``.df()`` gives the in-process path and validates it with the same code
+(``expectations.runner.validate_frame``). Only suites of the catalogue (``expectations.suites.SUITES``)
+are sent, by name; anything else, or a worker that died, is validated in the caller's process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from contextlib import contextmanager
+
+from expectations.suites import SUITES, Suite
+
+_BY_NAME = {s.name: s for s in SUITES}
+_current: GxWorker | None = None
+
+
+class GxWorker:
+    def __init__(self) -> None:
+        # spawn, not fork: the parent runs threads (Dagster) and holds DuckDB handles a fork would copy
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child,), name="fragility-gx-worker", daemon=True)
+        self._proc.start()
+        child.close()
+        self.broken = False
+        self.served = 0  # validations done there
+
+    def serves(self, suite: Suite) -> bool:
+        return not self.broken and _BY_NAME.get(suite.name) is suite
+
+    def validate(self, suite: Suite, table) -> tuple[int, tuple]:
+        """(rows checked, outcomes) of ``suite`` on the Arrow ``table``; raises what validation raised."""
+        try:
+            self._conn.send((suite.name, table))
+            ok, value = self._conn.recv()
+        except (OSError, EOFError) as exc:  # the worker died (killed, out of memory)
+            self.broken = True
+            raise WorkerGone(str(exc) or type(exc).__name__) from exc
+        if not ok:
+            raise value
+        self.served += 1
+        return value
+
+    def close(self) -> None:
+        self._conn.close()  # the worker reads EOF and returns
+        self._proc.join(timeout=2)
+        if self._proc.is_alive():  # still importing: nothing of value is lost
+            self._proc.kill()
+            self._proc.join()
+
+
+class WorkerGone(RuntimeError):
+    """The worker process is gone; the caller validates in its own process instead."""
+
+
+def current() -> GxWorker | None:
+    return _current
+
+
+@contextmanager
+def running():
+    """A worker for the duration of a pipeline run (`fragility run`); validations use it when it is there."""
+    global _current
+    if _current is not None:  # nested: the outer run's worker serves
+        yield _current
+        return
+    _current = GxWorker()
+    try:
+        yield _current
+    finally:
+        worker, _current = _current, None
+        worker.close()
+
+
+def _serve(conn) -> None:
+    """The worker's loop: import GX at once, then validate each (suite name, Arrow table) received."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import duckdb
+
+    from expectations import runner
+
+    runner._context()  # the import this process exists for
+    while True:
+        try:
+            name, table = conn.recv()
+        except (EOFError, OSError):  # the pipeline closed the pipe, or died
+            return
+        try:
+            # DuckDB's own conversion, so the DataFrame equals what `.df()` gives the in-process path
+            frame = duckdb.from_arrow(table).df()
+            result = runner.validate_frame(_BY_NAME[name], frame)
+            reply = (True, (result.rows_checked, result.outcomes))
+        except Exception as exc:  # noqa: BLE001 - sent back and raised in the pipeline, which reports it
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception:  # noqa: BLE001 - a reply that does not pickle: its text does
+            detail = reply[1]
+            conn.send((False, RuntimeError(f"{type(detail).__name__}: {detail}"[:500])))

@@ -1,0 +1,62 @@
+"""The GX worker process (expectations.gx_worker) validates exactly as the pipeline's own process would."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from expectations import gx_worker
+from expectations.runner import evaluate
+from expectations.suites import SUITES
+
+
+@pytest.fixture
+def db(scratch_home):
+    con = duckdb.connect(str(scratch_home / "build" / "fragility.duckdb"))
+    yield con
+    con.close()
+
+
+def outcomes(result) -> tuple:
+    return result.rows_checked, result.skipped, result.outcomes
+
+
+def test_the_worker_gives_the_in_process_outcomes_for_every_suite_failures_included(db):
+    # Failures too: their observed text is built from the DataFrame's values, so a dtype that differed
+    # between the two paths would show here. A duplicate vintage, and a rate in basis points.
+    db.execute("INSERT INTO raw.fred__observations SELECT * FROM raw.fred__observations "
+               "WHERE series_id = 'UNRATE' AND obs_date = DATE '2024-05-01' ORDER BY realtime_start LIMIT 1")
+    db.execute("UPDATE raw.fred__observations SET value = value * 100 "
+               "WHERE series_id = 'EFFR' AND obs_date = DATE '2025-11-20'")
+    local = {s.name: outcomes(evaluate(db, s)) for s in SUITES}
+    with gx_worker.running() as worker:
+        assert all(worker.serves(s) for s in SUITES)
+        remote = {s.name: outcomes(evaluate(db, s)) for s in SUITES}
+        served = worker.served
+    assert served == sum(1 for s in SUITES if not local[s.name][1])  # every suite that ran went to the worker
+    assert remote == local
+    failing = {name for name, (_, _, outs) in local.items() if not all(o.success for o in outs)}
+    assert {"raw_fred_observations", "raw_fred_observations_units"} <= failing
+    assert gx_worker.current() is None  # the worker ends with the run
+
+
+def test_a_worker_that_died_is_replaced_by_validation_in_process(db):
+    suite = next(s for s in SUITES if s.name == "raw_fred_observations")
+    expected = outcomes(evaluate(db, suite))
+    with gx_worker.running() as worker:
+        worker._proc.kill()
+        worker._proc.join()
+        assert outcomes(evaluate(db, suite)) == expected
+        assert worker.broken and not worker.serves(suite)
+        assert outcomes(evaluate(db, suite)) == expected  # and the next suites stay in process
+
+
+def test_a_suite_outside_the_catalogue_is_validated_in_process(db):
+    import dataclasses
+
+    suite = dataclasses.replace(next(s for s in SUITES if s.name == "raw_fred_observations"))
+    with gx_worker.running() as worker:
+        assert not worker.serves(suite)  # the worker knows the catalogue's suites by name, not this one
+        result = evaluate(db, suite)
+        assert worker.served == 0
+    assert result.success and len(result.outcomes) >= 3 and result.rows_scanned > 10_000
