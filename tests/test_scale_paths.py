@@ -284,3 +284,33 @@ def test_dbt_reuses_the_parse_of_the_same_warehouse_and_not_of_another(built_hom
     partial_parse_cache().write_bytes(b"\x00not msgpack")
     third = _dbt_parse(tmp_path / "t3", monkeypatch, db)
     assert "Partial parsing enabled" not in third and partial_parse_cache().stat().st_size > 100_000
+
+
+# --------------------------------------------------------------------------- publish copy
+
+
+@pytest.mark.parametrize("kernel", ["whole", "fails_half_way", "absent"])
+def test_publish_copies_every_byte_in_the_kernel_or_in_python(tmp_path, monkeypatch, kernel):
+    import os
+
+    from orchestration import publish
+
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    (tmp_path / "src").write_bytes(data)
+    real = os.copy_file_range
+    calls = []
+
+    def half_then_fail(src, dst, count, *args):
+        calls.append(count)
+        if len(calls) > 1:
+            raise OSError(18, "Invalid cross-device link")
+        return real(src, dst, min(count, 1024 * 1024), *args)
+
+    if kernel == "fails_half_way":
+        monkeypatch.setattr(os, "copy_file_range", half_then_fail)
+    elif kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range")
+    with open(tmp_path / "src", "rb") as src, open(tmp_path / "dst", "wb") as dst:
+        publish._copy(src, dst)
+    assert (tmp_path / "dst").read_bytes() == data
+    assert len(calls) == (2 if kernel == "fails_half_way" else 0)
