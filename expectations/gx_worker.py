@@ -86,7 +86,14 @@ def running():
 def _serve(conn) -> None:
     """The worker's loop: import GX at once, then validate each (suite name, Arrow table) received."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import threading
+
     import duckdb
+    import tqdm
+
+    # GX opens a (hidden) tqdm bar, and tqdm's default lock is a multiprocessing semaphore; one made here and
+    # never released (this process is killed when the run ends) made the resource tracker warn on every run.
+    tqdm.tqdm.set_lock(threading.RLock())
 
     from expectations import runner
 
