@@ -23,11 +23,6 @@ concurrency:
   pools:
     # DuckDB has one writer: every asset that writes declares pool "duckdb_writer".
     default_limit: 1
-# Dagster's SQLite event log (same files), keeping one engine per file: see orchestration/dagster_storage.py.
-event_log_storage:
-  module: orchestration.dagster_storage
-  class: PooledSqliteEventLogStorage
-  config: {}
 """
 
 

@@ -7,19 +7,18 @@ That was 20-40 ms per event here, and a daily refresh writes about 320 events (a
 event and an output per asset; the same three per dbt test and GX suite): 5-8 s of a 37 s run.
 
 This subclass keeps each file's engine (and its pooled connection) for the life of the storage, so the
-statement cache works and the file stays open. Files and schema are the stock ones (`base_dir` defaults
-to where Dagster puts them: ``$DAGSTER_HOME/history/runs``), so the UI, the daemon and `dagster` CLIs read
-the same history, and going back to the stock class needs no migration. Engines of older runs are disposed
-past ``MAX_ENGINES`` (a UI process reads many runs). `dagster.yaml`, written by `fragility`, selects it.
+statement cache works and the file stays open. Files and schema are the stock ones, in the stock place,
+so the UI, the daemon and `dagster` CLIs (which keep the stock class: `dagster.yaml` is left alone) read the
+same history. Only `fragility run` writes through it (``instance_for``). Engines of older runs are
+disposed past ``MAX_ENGINES``.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from contextlib import contextmanager
+from pathlib import Path
 
-from dagster import Field, StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
 from sqlalchemy import create_engine
 
@@ -27,15 +26,9 @@ MAX_ENGINES = 16
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    def __init__(self, base_dir: str | None = None, inst_data=None) -> None:
+    def __init__(self, base_dir: str, inst_data=None) -> None:
         self._engines: OrderedDict[str, object] = OrderedDict()  # shard -> engine, least recently used first
-        if base_dir is None:
-            base_dir = os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")  # Dagster's own default
         super().__init__(base_dir, inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls):
-        return {"base_dir": Field(StringSource, is_required=False)}
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
@@ -73,3 +66,24 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._dispose_engines()
         super().dispose()
+
+
+STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+
+
+def instance_for(dagster_home: Path):
+    """The home's Dagster instance (its `dagster.yaml`), with this event log over Dagster's default files.
+
+    A `dagster.yaml` that chooses its own storage (Postgres, say) is used exactly as written.
+    """
+    import dagster as dg
+    import yaml
+    from dagster._core.instance.ref import InstanceRef
+
+    config = dagster_home / "dagster.yaml"
+    chosen = yaml.safe_load(config.read_text()) if config.exists() else None
+    if isinstance(chosen, dict) and any(k in chosen for k in STORAGE_KEYS):
+        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home)))
+    ours = {"module": __name__, "class": PooledSqliteEventLogStorage.__name__,
+            "config": {"base_dir": str(dagster_home / "history" / "runs")}}  # where Dagster keeps them
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home), overrides={"event_log_storage": ours}))

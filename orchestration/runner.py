@@ -173,7 +173,9 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.get() as instance, open(log_dir / "last_run.log", "w") as log_file:
+    from orchestration.dagster_storage import instance_for
+
+    with instance_for(settings.dagster_home) as instance, open(log_dir / "last_run.log", "w") as log_file:
         _fail_dead_runs(instance, echo)
         sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
 

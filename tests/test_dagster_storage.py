@@ -16,12 +16,11 @@ def _job():
     return dg.Definitions(assets=[numbers], jobs=[dg.define_asset_job("numbers_job")]).resolve_job_def("numbers_job")
 
 
-def test_the_cli_instance_uses_it_and_the_stock_storage_reads_what_it_wrote(tmp_path, monkeypatch):
+def test_fragility_runs_write_through_it_and_the_stock_storage_reads_the_same_files(tmp_path):
     from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
     settings = settings_for(tmp_path / "home")  # writes HOME/dagster/dagster.yaml as `fragility` does
-    monkeypatch.setenv("DAGSTER_HOME", str(settings.dagster_home))
-    with dg.DagsterInstance.get() as instance:
+    with dagster_storage.instance_for(settings.dagster_home) as instance:
         storage = instance.event_log_storage
         assert type(storage) is dagster_storage.PooledSqliteEventLogStorage
         assert storage._base_dir == str(settings.dagster_home / "history" / "runs")  # Dagster's default place
@@ -29,14 +28,23 @@ def test_the_cli_instance_uses_it_and_the_stock_storage_reads_what_it_wrote(tmp_
         assert result.success
         ours = [e.dagster_event.event_type_value for e in instance.all_logs(result.run_id) if e.dagster_event]
         assert len(storage._engines) >= 2  # the run's file and the index, each kept open
-    stock = SqliteEventLogStorage(str(settings.dagster_home / "history" / "runs"))
-    try:
-        theirs = [e.dagster_event.event_type_value for e in stock.get_logs_for_run(result.run_id) if e.dagster_event]
-        materialized = stock.get_latest_materialization_events([dg.AssetKey("numbers")])
-    finally:
-        stock.dispose()
+    # The UI and `dagster` CLIs load the home's dagster.yaml as it is: the stock storage, the same files.
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as stock:
+        assert type(stock.event_log_storage) is SqliteEventLogStorage
+        theirs = [e.dagster_event.event_type_value for e in stock.all_logs(result.run_id) if e.dagster_event]
+        materialized = stock.get_latest_materialization_event(dg.AssetKey("numbers"))
+        assert [r.run_id for r in stock.get_runs()] == [result.run_id]
     assert theirs == ours and "ASSET_MATERIALIZATION" in ours and "PIPELINE_SUCCESS" in ours
-    assert materialized[dg.AssetKey("numbers")].run_id == result.run_id
+    assert materialized.run_id == result.run_id
+
+
+def test_a_home_that_chose_its_own_storage_keeps_it(tmp_path):
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {tmp_path / 'elsewhere'}\n")
+    with dagster_storage.instance_for(home) as instance:
+        assert type(instance.event_log_storage) is not dagster_storage.PooledSqliteEventLogStorage
+        assert str(tmp_path / "elsewhere") in instance.event_log_storage._base_dir
 
 
 def test_engines_of_older_runs_are_let_go(tmp_path, monkeypatch):
