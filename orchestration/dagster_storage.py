@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 MAX_ENGINES = 16
 
@@ -28,6 +28,7 @@ MAX_ENGINES = 16
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None) -> None:
         self._engines: OrderedDict[str, object] = OrderedDict()  # shard -> engine, least recently used first
+        self._tables_seen: set[str] = set()  # tables of the index shard known to exist
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -39,6 +40,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(self.conn_string_for_shard(shard),
                                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            event.listen(engine, "connect", _no_fsync_per_commit)
         self._engines[shard] = engine
         while len(self._engines) > MAX_ENGINES:
             self._engines.popitem(last=False)[1].dispose()
@@ -54,6 +56,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
+    def has_table(self, table_name: str) -> bool:
+        """Upstream builds an engine to ask this on every asset event; a table, once there, stays."""
+        if table_name not in self._tables_seen and super().has_table(table_name):
+            self._tables_seen.add(table_name)
+        return table_name in self._tables_seen
+
     def _dispose_engines(self) -> None:
         with self._db_lock:
             while self._engines:
@@ -61,11 +69,21 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._dispose_engines()  # the run files are deleted: no connection may stay open on them
+        self._tables_seen.clear()
         super().wipe()
 
     def dispose(self) -> None:
         self._dispose_engines()
         super().dispose()
+
+
+def _no_fsync_per_commit(dbapi_connection, _record) -> None:
+    """The files are in WAL mode (Dagster sets it): with synchronous=NORMAL a commit is not fsynced, only a
+    checkpoint is. A process killed at any point loses nothing committed; only a power cut can drop the
+    last commits of a run. That is the trade SQLite documents for WAL, and it saves ~2 ms per event."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -284,6 +285,66 @@ def test_dbt_reuses_the_parse_of_the_same_warehouse_and_not_of_another(built_hom
     partial_parse_cache().write_bytes(b"\x00not msgpack")
     third = _dbt_parse(tmp_path / "t3", monkeypatch, db)
     assert "Partial parsing enabled" not in third and partial_parse_cache().stat().st_size > 100_000
+
+
+def test_a_seed_is_parsed_again_only_when_the_project_moved(tmp_path, monkeypatch):
+    import msgpack
+
+    from orchestration.assets.dbt import PARTIAL_PARSE, seed_partial_parse
+
+    db = tmp_path / "build" / "fragility.duckdb"
+    db.parent.mkdir()
+    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
+    project = tmp_path / "dbt_project"
+    project.mkdir()
+
+    def seed(root: Path) -> dict:
+        return {"path": {"project_root": str(root), "relative_path": "s.csv"}, "parse_file_type": "seed",
+                "checksum": {"name": "sha256", "checksum": "ab" * 32}}
+
+    state = {"files": {"here": seed(project), "moved": seed(tmp_path / "elsewhere"),
+                       "model": {"parse_file_type": "model", "checksum": {"name": "sha256", "checksum": "cd" * 32}}}}
+    (db.parent / f"dbt_{PARTIAL_PARSE}").write_bytes(msgpack.packb(state))
+    seed_partial_parse(tmp_path / "target", project)
+    files = msgpack.unpackb((tmp_path / "target" / PARTIAL_PARSE).read_bytes(), strict_map_key=False)["files"]
+    assert files["here"]["checksum"]["checksum"] == "ab" * 32  # parsed for this project root: reused
+    assert files["moved"]["checksum"]["checksum"] == "0" * 64  # parsed elsewhere: dbt parses it again
+    assert files["model"]["checksum"]["checksum"] == "cd" * 32
+
+
+def test_a_successful_build_keeps_dbt_s_log_in_the_home_and_no_target_folder(built_home):
+    import sqlite3
+
+    from orchestration.assets.dbt import DBT_PROJECT_DIR
+
+    con = sqlite3.connect(built_home / "dagster" / "history" / "runs.db")
+    run_ids = [r[0] for r in con.execute("SELECT run_id FROM runs")]
+    con.close()
+    assert run_ids
+    left = [p.name for p in (DBT_PROJECT_DIR / "target").glob("fragility_dbt-*")
+            if any(f"-{r[:7]}-" in p.name for r in run_ids)]
+    assert left == []
+    messages = [json.loads(line)["info"]["msg"] for line in (built_home / "build" / "dbt.log").open()]
+    assert any("Completed successfully" in m for m in messages)
+    # dagster-dbt reads dbt's events: dbt writes no manifest.json or run_results.json (2 MB, twice per build)
+    assert any("running dbt with arguments" in m and "'write_json': 'False'" in m for m in messages)
+
+
+@pytest.mark.parametrize("failed", [False, True])
+def test_dbt_s_files_are_kept_only_for_a_failed_build(tmp_path, monkeypatch, failed):
+    from orchestration.assets.dbt import keep_dbt_log
+
+    db = tmp_path / "build" / "fragility.duckdb"
+    db.parent.mkdir()
+    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
+    target = tmp_path / "target" / "fragility_dbt-abcdefg-1234567"
+    (target / "compiled").mkdir(parents=True)
+    (target / "dbt.log").write_text('{"info": {"msg": "hello"}}\n')
+    said: list[str] = []
+    keep_dbt_log(target, failed=failed, log=type("Log", (), {"info": staticmethod(said.append)}))
+    assert (db.parent / "dbt.log").read_text() == '{"info": {"msg": "hello"}}\n'
+    assert target.exists() is failed
+    assert said == ([f"dbt's files of the failed build are kept in {target}"] if failed else [])
 
 
 # --------------------------------------------------------------------------- publish copy

@@ -193,11 +193,13 @@ def test_planted_secrets_leak_nowhere(tmp_path):
     assert live.stderr and out.stdout  # there was something to search
     leaks = {name: hits_in_text(text) for name, text in outputs.items() if hits_in_text(text)}
     leaks.update(grep_tree(home))
-    # dbt's own files for this home's runs live beside the dbt project, not in the home
+    # dbt's files of a failed build stay in the project's target folder (a successful one keeps only its log,
+    # in the home): search those of this home's runs too
     for path in (REPO / "dbt_project" / "target").glob("fragility_dbt-*"):
         if path.is_dir() and any(run_id[:7] in path.name for run_id in _run_ids(home)):
             leaks.update({f"dbt target {k}": v for k, v in grep_tree(path).items()})
     assert leaks == {}, f"planted secrets found in: {leaks}"
+    assert (home / "build" / "dbt.log").stat().st_size > 0  # dbt's own log was among the files searched
     # and the search did cover the home: the Dagster event log, the landing zone, the warehouse
     searched = {p.relative_to(home).parts[0] for p in home.rglob("*") if p.is_file()}
     assert {"dagster", "landing", "logs", "build", "fragility.duckdb"} <= searched

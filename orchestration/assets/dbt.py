@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.assets.ingestion import WRITER_POOL
+from orchestration.resources import WarehouseDuckDB
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 LAYERS = ("staging", "intermediate", "marts")
@@ -95,7 +96,7 @@ class FragilityDbtCli(DbtCliResource):
         """Start dbt with this warehouse's own partial-parse state (see `partial_parse_cache`)."""
         if target_path is None:
             target_path = self._get_unique_target_path(context=context)
-        seed_partial_parse(Path(self.project_dir) / target_path)
+        seed_partial_parse(Path(self.project_dir) / target_path, Path(self.project_dir))
         return super().cli(args, context=context, target_path=target_path, **kwargs)
 
 
@@ -114,7 +115,7 @@ def partial_parse_cache() -> Path | None:
     return Path(db).with_name("dbt_" + PARTIAL_PARSE) if db else None
 
 
-def seed_partial_parse(target: Path) -> None:
+def seed_partial_parse(target: Path, project_dir: Path) -> None:
     """Put this warehouse's parse state where dbt will look (dagster-dbt copies the project's only if none)."""
     import msgpack
 
@@ -125,10 +126,12 @@ def seed_partial_parse(target: Path) -> None:
         state = msgpack.unpackb(cache.read_bytes(), raw=False, strict_map_key=False)
     except Exception:  # unreadable: dbt parses from scratch, and the build writes a fresh one
         return
-    # As dagster-dbt does for the project's state: a seed's parse holds its absolute root path, which is
-    # wrong if the project moved since, so its checksum is voided and dbt re-parses the seed (only).
+    # A seed's parse holds its absolute root path, which is wrong if the project moved since: then, as
+    # dagster-dbt does for the project's state, its checksum is voided and dbt re-parses the seed. Not
+    # always, as dagster-dbt does: that re-parse also re-reads the seed's schema file and its tests (1 s).
+    root = str(project_dir.resolve())
     for entry in state.get("files", {}).values():
-        if entry.get("parse_file_type") == "seed":
+        if entry.get("parse_file_type") == "seed" and (entry.get("path") or {}).get("project_root") != root:
             entry["checksum"] = {"name": "sha256", "checksum": "0" * 64}
     target.mkdir(parents=True, exist_ok=True)
     (target / PARTIAL_PARSE).write_bytes(msgpack.packb(state))
@@ -144,6 +147,22 @@ def keep_partial_parse(target: Path) -> None:
     os.replace(tmp, cache)  # a reader never sees half a file
 
 
+def keep_dbt_log(target: Path, *, failed: bool, log) -> None:
+    """Keep dbt's log of the build beside the database, and drop the invocation's target folder unless the
+    build failed (its compiled SQL is then worth reading). dagster-dbt makes one folder per run and never
+    removes it, so they piled up in the project, a few MB each."""
+    cache = partial_parse_cache()
+    written = target / "dbt.log"
+    if cache is not None and written.exists() and cache.parent.is_dir():
+        tmp = cache.with_name("dbt.log.tmp")
+        shutil.copyfile(written, tmp)
+        os.replace(tmp, cache.with_name("dbt.log"))
+    if not failed:
+        shutil.rmtree(target, ignore_errors=True)
+    else:
+        log.info(f"dbt's files of the failed build are kept in {target}")
+
+
 class DbtBuildConfig(dg.Config):
     """How much the incremental models recompute (`fragility run` sets it from orchestration.fingerprint.plan)."""
 
@@ -154,7 +173,9 @@ class DbtBuildConfig(dg.Config):
     unit_tests: bool = True
 
     def args(self) -> list[str]:
-        args = ["build", "--full-refresh"] if self.full_refresh else ["build"]
+        # No manifest.json or run_results.json: dagster-dbt reads dbt's event stream, not those files, and
+        # dbt wrote the 2 MB manifest twice per build (1 s). The definitions use `dbt parse`'s manifest.
+        args = ["build", "--no-write-json", *(["--full-refresh"] if self.full_refresh else [])]
         return args if self.unit_tests else [*args, "--exclude-resource-type", "unit_test"]
 
     def env(self) -> dict[str, str]:
@@ -174,23 +195,27 @@ def build_dbt_assets(project: DbtProject = dbt_project) -> dg.AssetsDefinition:
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=translator,
                 pool=WRITER_POOL, name="fragility_dbt")
-    def fragility_dbt(context: dg.AssetExecutionContext, dbt: FragilityDbtCli, config: DbtBuildConfig):
+    def fragility_dbt(context: dg.AssetExecutionContext, dbt: FragilityDbtCli, duckdb: WarehouseDuckDB,
+                      config: DbtBuildConfig):
         """`dbt build` of the selected models, then their tests (reported as asset checks). Incremental models
         recompute the rows from ``recompute_from`` on, or all of them when it is not set."""
         scope = ("full refresh" if config.full_refresh
                  else f"from {config.recompute_from}" if config.recompute_from else "all rows")
         saved = os.environ.get(RECOMPUTE_ENV)
         os.environ.update(config.env())  # the dbt subprocess inherits it; this process runs one step at a time
-        invocation = None
+        invocation, finished = None, False
+        duckdb.release()  # dbt opens the file from its own process: DuckDB has one writer
         try:
             invocation = dbt.cli(config.args(), context=context)
             for event in invocation.stream():
                 if isinstance(event, dg.Output | dg.AssetMaterialization):
                     event = event.with_metadata({**event.metadata, "recomputed": scope})
                 yield event
+            finished = True
         finally:
             if invocation is not None:  # dbt writes its parse state before it runs anything: keep it on failure too
                 keep_partial_parse(invocation.target_path)
+                keep_dbt_log(invocation.target_path, failed=not finished, log=context.log)
             if saved is None:
                 os.environ.pop(RECOMPUTE_ENV, None)
             else:

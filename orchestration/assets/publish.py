@@ -4,7 +4,7 @@
 import dagster as dg
 
 from orchestration.assets.ingestion import WRITER_POOL
-from orchestration.resources import PipelineSettings
+from orchestration.resources import PipelineSettings, WarehouseDuckDB
 
 PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
 
@@ -20,9 +20,11 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description="The analysts' copy, HOME/fragility.duckdb: the working database, checkpointed, copied, "
         "verified and swapped in atomically, only once every blocking check upstream has passed.",
     )
-    def published(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    def published(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
+                  duckdb: WarehouseDuckDB) -> dg.MaterializeResult:
         from orchestration.publish import publish
 
+        duckdb.release()  # publish checkpoints and copies the file: no handle of this run may be open on it
         settings = pipeline.settings()
         out = publish(settings.build_db, settings.published_db)
         return dg.MaterializeResult(metadata={
