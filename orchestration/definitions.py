@@ -10,6 +10,7 @@ from orchestration.assets.ingestion import RAW_GROUP, catalog, source_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.report import build_report_asset
 from orchestration.checks import gx_checks
+from orchestration.dbt_warm import executable as warm_dbt_executable
 from orchestration.resources import build_resources
 from orchestration.runner import BUILD_JOB, INGEST_JOB
 from orchestration.schedules import apply_automation, automation_sensor, build_schedules
@@ -48,7 +49,8 @@ def build_defs(settings: Settings) -> dg.Definitions:
         schedules=build_schedules(SOURCES),
         sensors=[*(build_release_calendar_sensor(f) for f in fred), automation_sensor(),
                  build_run_failure_sensor(settings.home / "logs" / "run_failures.log")],
-        resources={**build_resources(settings), "dbt": FragilityDbtCli(project_dir=dbt_project)},
+        resources={**build_resources(settings),
+                   "dbt": FragilityDbtCli(project_dir=dbt_project, dbt_executable=warm_dbt_executable())},
         # One process, one step at a time: DuckDB has a single writer.
         executor=dg.in_process_executor,
     )

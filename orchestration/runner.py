@@ -173,9 +173,13 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    from orchestration import dbt_warm
     from orchestration.dagster_storage import instance_for
 
-    with instance_for(settings.dagster_home) as instance, open(log_dir / "last_run.log", "w") as log_file:
+    # dbt's import starts now, on the other core, where the GX worker's import has mostly finished: started
+    # with it, both slowed this process's own start down
+    with (instance_for(settings.dagster_home) as instance, open(log_dir / "last_run.log", "w") as log_file,
+          dbt_warm.running()):
         _fail_dead_runs(instance, echo)
         sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
 
