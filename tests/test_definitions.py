@@ -56,3 +56,58 @@ def test_a_failing_step_releases_the_warehouse_file(tmp_path):
     probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('INSERT INTO t VALUES (1)'); print('written')"
     out = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True)
     assert out.stdout.strip() == "written", out.stderr[-300:]
+
+
+def test_a_run_opens_the_warehouse_once_and_lets_go_of_it_after_a_failed_step_and_at_the_end(tmp_path, monkeypatch):
+    """Steps of one run share one handle on the file (a cursor each); a failed step and the run's end close it."""
+    import dagster as dg
+    import duckdb
+
+    from orchestration.resources import WarehouseDuckDB
+
+    opened: list[int] = []
+    real_open = WarehouseDuckDB._open
+
+    def counting_open(self):
+        opened.append(1)
+        return real_open(self)
+
+    monkeypatch.setattr(WarehouseDuckDB, "_open", counting_open)
+
+    # (resources through the context: this module's annotations are strings, and the class is imported locally)
+    @dg.asset(required_resource_keys={"duckdb"})
+    def first(context) -> None:
+        with context.resources.duckdb.get_connection() as con:
+            con.execute("CREATE TABLE main.t AS SELECT 1 AS x")
+
+    @dg.asset(deps=[first], required_resource_keys={"duckdb"})
+    def second(context) -> None:
+        with context.resources.duckdb.get_connection() as con:
+            assert con.execute("SELECT x FROM main.t").fetchone() == (1,)  # the first step's commit is visible
+            con.execute("INSERT INTO main.t VALUES (2)")
+
+    @dg.asset(deps=[second], required_resource_keys={"duckdb"})
+    def broken(context) -> None:
+        with context.resources.duckdb.get_connection() as con:
+            con.execute("BEGIN")
+            con.execute("INSERT INTO main.t VALUES (3)")
+            raise ValueError("boom")
+
+    @dg.asset(deps=[second], required_resource_keys={"duckdb"})
+    def after(context) -> None:  # not downstream of the failure: it runs, from a fresh handle
+        with context.resources.duckdb.get_connection() as con:
+            con.execute("INSERT INTO main.t VALUES (4)")
+
+    db = tmp_path / "w.duckdb"
+    result = dg.materialize([first, second, broken, after], resources={"duckdb": WarehouseDuckDB(database=str(db))},
+                            raise_on_error=False, selection=["first", "second", "broken", "after"])
+    assert not result.success and result.is_node_failed("broken") and result.is_node_success("after")
+    started = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert started[:2] == ["first", "second"]
+    # once for the steps up to the failure, once more for a step after it
+    assert len(opened) == (2 if started.index("broken") < started.index("after") else 1)
+    # The run's end closed the file: this process opens it with another configuration (DuckDB refuses that
+    # while a handle is open), and the failed step's insert was rolled back.
+    con = duckdb.connect(str(db), read_only=True)
+    assert sorted(r[0] for r in con.execute("SELECT x FROM main.t").fetchall()) == [1, 2, 4]
+    con.close()
