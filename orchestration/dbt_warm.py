@@ -124,6 +124,10 @@ def _serve_one(conn: socket.socket, listener: socket.socket) -> None:
             os.environ.update(request["env"])
             sys.argv = ["dbt", *request["args"]]
             code = _run_dbt(request["args"])
+        except BaseException:  # e.g. the folder is gone: said on the client's stderr, as dbt would
+            import traceback
+
+            traceback.print_exc()
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
