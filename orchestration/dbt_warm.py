@@ -2,8 +2,9 @@
 
 Importing ``dbt.cli.main`` costs about 4 s of CPU (mashumaro compiles the serialisers of dbt's
 dataclasses at import), and dagster-dbt starts a fresh ``dbt`` process for every invocation: a quarter
-of a daily refresh's dbt step. ``fragility run`` starts this server when it begins, so the import runs
-on the other core while the pipeline ingests (as the GX worker does for Great Expectations).
+of a daily refresh's dbt step. ``fragility run`` starts this server once its definitions are loaded,
+so the import runs on the other core while the pipeline ingests (as the GX worker does for Great
+Expectations, whose import has mostly finished by then: started together, they slowed the run's start).
 
 The dbt resource's executable is ``fragility-dbt`` (``client``), a small program with no heavy import.
 It hands its stdin, stdout and stderr to the server over a Unix socket, with its arguments, environment
@@ -57,27 +58,24 @@ class WarmDbt:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class running:  # noqa: N801 - used as a context manager, like gx_worker.running
-    """Start the server for the duration of a run and point the dbt client at it."""
-
-    def __enter__(self) -> WarmDbt | None:
-        try:
-            self.server = WarmDbt()
-        except OSError:  # no server: dbt starts cold, as before
-            self.server = None
-            return None
-        self.saved = os.environ.get(SERVER_ENV)
-        os.environ[SERVER_ENV] = self.server.socket
-        return self.server
-
-    def __exit__(self, *exc) -> None:
-        if self.server is None:
-            return
-        if self.saved is None:
+@contextlib.contextmanager
+def running():
+    """Start the server for the duration of a run and point the dbt client at it (None: dbt starts cold)."""
+    try:
+        server = WarmDbt()
+    except OSError:
+        yield None
+        return
+    saved = os.environ.get(SERVER_ENV)
+    os.environ[SERVER_ENV] = server.socket
+    try:
+        yield server
+    finally:
+        if saved is None:
             os.environ.pop(SERVER_ENV, None)
         else:
-            os.environ[SERVER_ENV] = self.saved
-        self.server.close()
+            os.environ[SERVER_ENV] = saved
+        server.close()
 
 
 # --------------------------------------------------------------------------- the server

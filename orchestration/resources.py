@@ -45,8 +45,7 @@ class WarehouseDuckDB(DuckDBResource):
         try:
             yield cursor
         except BaseException:
-            cursor.close()
-            self.release()
+            self.release()  # closing the connection closes its cursors, and rolls back what was open
             raise
         finally:
             cursor.close()

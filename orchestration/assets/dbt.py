@@ -137,26 +137,27 @@ def seed_partial_parse(target: Path, project_dir: Path) -> None:
     (target / PARTIAL_PARSE).write_bytes(msgpack.packb(state))
 
 
-def keep_partial_parse(target: Path) -> None:
-    """Keep the parse state dbt wrote in this invocation's target for the next build of the same warehouse."""
-    cache, written = partial_parse_cache(), target / PARTIAL_PARSE
+def _keep_beside_database(written: Path, name: str) -> None:
+    """Copy a file dbt wrote in an invocation's target next to the warehouse it was written for, atomically."""
+    cache = partial_parse_cache()
     if cache is None or not written.exists() or not cache.parent.is_dir():
         return
-    tmp = cache.with_suffix(".tmp")
+    kept = cache.with_name(name)
+    tmp = kept.with_name(name + ".tmp")
     shutil.copyfile(written, tmp)
-    os.replace(tmp, cache)  # a reader never sees half a file
+    os.replace(tmp, kept)  # a reader never sees half a file
+
+
+def keep_partial_parse(target: Path) -> None:
+    """Keep the parse state dbt wrote in this invocation's target for the next build of the same warehouse."""
+    _keep_beside_database(target / PARTIAL_PARSE, "dbt_" + PARTIAL_PARSE)
 
 
 def keep_dbt_log(target: Path, *, failed: bool, log) -> None:
     """Keep dbt's log of the build beside the database, and drop the invocation's target folder unless the
     build failed (its compiled SQL is then worth reading). dagster-dbt makes one folder per run and never
     removes it, so they piled up in the project, a few MB each."""
-    cache = partial_parse_cache()
-    written = target / "dbt.log"
-    if cache is not None and written.exists() and cache.parent.is_dir():
-        tmp = cache.with_name("dbt.log.tmp")
-        shutil.copyfile(written, tmp)
-        os.replace(tmp, cache.with_name("dbt.log"))
+    _keep_beside_database(target / "dbt.log", "dbt.log")
     if not failed:
         shutil.rmtree(target, ignore_errors=True)
     else:
