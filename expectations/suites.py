@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.catalog import LOOPS as CATALOG_LOOPS
+
 Build = Callable[[object, object], list]  # (gx module, the pandas frame to validate) -> expectations
 
 
@@ -281,8 +283,7 @@ def _calendar_coverage(gx, _frame) -> list:
     return [gx.expectations.ExpectColumnValuesToBeBetween(column="scheduled_dates", min_value=1)]
 
 
-LOOPS = ["policy_error", "repo_radar", "ai_leverage", "private_credit", "k_shape", "concentration", "hedge",
-         "benchmark", "scale_replica"]
+LOOPS = sorted(CATALOG_LOOPS)
 
 
 def _raw_catalog_series(gx, _frame) -> list:

@@ -15,8 +15,11 @@ from pathlib import Path
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SERIES_ID = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,39}$")
-LOOPS = {"policy_error", "repo_radar", "ai_leverage", "private_credit", "k_shape", "concentration",
-         "hedge", "benchmark", "scale_replica"}
+# The loop a series feeds (each series feeds one loop at most): the four stress loops, the four vulnerability
+# loops, the hedge check, benchmarks (comparison only, never an input) and the x-scale replicas.
+STRESS_LOOPS = ("funding", "credit", "volatility", "policy_error")
+VULNERABILITY_LOOPS = ("ai_leverage", "private_credit", "k_shape", "concentration")
+LOOPS = {*STRESS_LOOPS, *VULNERABILITY_LOOPS, "hedge", "benchmark", "scale_replica"}
 FREQUENCIES = {"D", "W", "M", "Q", "A"}
 
 
@@ -40,6 +43,10 @@ class Series:
     revisable: bool
     title: str
     discontinued_on: dt.date | None = None
+    # Typical days from a period's end to its first release (next weekday when it falls on a weekend):
+    # the pseudo-real-time rule for history that arrived without its vintages (a file drop, ALFRED's first
+    # vintage). Negative for projections published ahead of the period (CBO's NROU).
+    publication_lag_days: int = 1
 
 
 @cache
@@ -52,14 +59,15 @@ def fred_series() -> dict[str, Series]:
                 raise ValueError(f"catalog: series {sid}: bad loop or frequency")
             ended = dt.date.fromisoformat(row["discontinued_on"]) if row.get("discontinued_on") else None
             out[sid] = Series(sid, row["loop"], row["unit"], row["frequency"], row["release"],
-                              int(row["release_id"]), row["revisable"] == "true", row["title"], ended)
+                              int(row["release_id"]), row["revisable"] == "true", row["title"], ended,
+                              int(row["publication_lag_days"]))
     return out
 
 
 def replica(s: Series, k: int) -> Series:
     """Replica ``k`` of a catalog series: same shape, its own id, loop ``scale_replica``."""
     return Series(f"{s.series_id}_X{k:03d}", "scale_replica", s.unit, s.frequency, s.release, s.release_id,
-                  s.revisable, f"{s.title} (scale replica {k})", s.discontinued_on)
+                  s.revisable, f"{s.title} (scale replica {k})", s.discontinued_on, s.publication_lag_days)
 
 
 def with_replicas(scale: int) -> dict[str, Series]:
@@ -118,6 +126,7 @@ def catalog_tables(scale: int = 1):
             "is_revisable": [s.revisable for s in series],
             "title": [s.title for s in series],
             "discontinued_on": pa.array([s.discontinued_on for s in series], pa.date32()),
+            "publication_lag_days": pa.array([s.publication_lag_days for s in series], pa.int32()),
         }),
         "raw.catalog__cancelled_releases": pa.table({
             "source": [c.source for c in cancelled_releases()],

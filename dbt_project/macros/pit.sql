@@ -1,31 +1,56 @@
 {#- Point-in-time helpers shared by the indicator models. -#}
 
-{# Wide columns for the listed series from int_series_daily: <id>, <id>_3m_ago, <id>_1y_ago, <id>_age_days. #}
+{# Wide columns for the listed series from int_series_daily:
+   <id>, <id>_obs_date, <id>_3m_ago, <id>_1y_ago, <id>_age_days, <id>_current. #}
 {% macro series_columns(series_ids) -%}
     {%- for sid in series_ids %}
     max(value) filter (where series_id = '{{ sid }}') as {{ sid | lower }},
+    max(obs_date) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_obs_date,
     max(value_3m_ago) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_3m_ago,
     max(value_1y_ago) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_1y_ago,
-    max(age_days) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_age_days{{ "," if not loop.last }}
+    max(age_days) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_age_days,
+    coalesce(bool_or(is_current) filter (where series_id = '{{ sid }}'), false)
+        as {{ sid | lower }}_current{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
-{# Expanding robust z-score: (x - running median) / (running IQR / 1.349), using only rows up to the
-   current one in `order_by`, so a row never sees its own future. NULL during the burn-in. #}
-{% macro expanding_robust_z(x, partition_by, order_by) -%}
+{# Expanding robust z-score of x within `partition_by`, over the rows up to the current one in `order_by`
+   (a row never sees its own future):
+       z = (x - running median) / max(running IQR / 1.349, iqr_floor),   winsorised to +-z_cap.
+   The floor keeps a series that stood still for years (a spread at zero) from turning a one-basis-point
+   move into a z of 50; the cap keeps one indicator from pinning its loop. NULL during the burn-in
+   (fewer than min_history_days rows) and wherever x is NULL: no z, no score. #}
+{% macro expanding_robust_z(x, iqr_floor, partition_by, order_by) -%}
     case
-        when count({{ x }}) over (partition by {{ partition_by }} order by {{ order_by }}
-            rows between unbounded preceding and current row) >= {{ var('min_history_days') }}
-        then ({{ x }} - quantile_cont({{ x }}, 0.5) over (partition by {{ partition_by }} order by {{ order_by }}
+        when {{ x }} is not null
+            and count({{ x }}) over (partition by {{ partition_by }} order by {{ order_by }}
+                rows between unbounded preceding and current row) >= {{ var('min_history_days') }}
+        then greatest(least(
+            ({{ x }} - quantile_cont({{ x }}, 0.5) over (partition by {{ partition_by }} order by {{ order_by }}
                 rows between unbounded preceding and current row))
-            / nullif((quantile_cont({{ x }}, 0.75) over (partition by {{ partition_by }} order by {{ order_by }}
-                rows between unbounded preceding and current row)
-              - quantile_cont({{ x }}, 0.25) over (partition by {{ partition_by }} order by {{ order_by }}
-                rows between unbounded preceding and current row)) / 1.349, 0)
+            / greatest(
+                (quantile_cont({{ x }}, 0.75) over (partition by {{ partition_by }} order by {{ order_by }}
+                    rows between unbounded preceding and current row)
+                 - quantile_cont({{ x }}, 0.25) over (partition by {{ partition_by }} order by {{ order_by }}
+                    rows between unbounded preceding and current row)) / 1.349,
+                {{ iqr_floor }}),
+            {{ var('z_cap') }}), -{{ var('z_cap') }})
     end
 {%- endmacro %}
 
-{# Map a z-score to 0..100 with the logistic approximation of the normal CDF. #}
+{# A z-score mapped to 0..100 through the standard normal CDF (the logistic approximation of Bowling et
+   al. 2009, 1 / (1 + exp(-(1.5976 z + 0.070566 z^3))), error under 0.0002). NULL stays NULL. #}
 {% macro z_to_score(z) -%}
-    100.0 / (1.0 + exp(-1.702 * greatest(least({{ z }}, 20), -20)))
+    (100.0 / (1.0 + exp(-(1.5976 * ({{ z }}) + 0.070566 * pow({{ z }}, 3)))))
+{%- endmacro %}
+
+{# Move a date that falls on a weekend to the following Monday. #}
+{% macro next_weekday(day) -%}
+    (case extract(isodow from {{ day }}) when 6 then {{ day }} + 2 when 7 then {{ day }} + 1 else {{ day }} end)
+{%- endmacro %}
+
+{# Fallback order between two wide-table series: true when the first one should be used (it is current,
+   or neither is current and it exists). #}
+{% macro use_first(first, second) -%}
+    ({{ first }}_current or (not {{ second }}_current and {{ first }} is not null))
 {%- endmacro %}

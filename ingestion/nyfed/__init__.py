@@ -106,6 +106,6 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
         raise SourceError(SOURCE, f"unknown mode {ctx.mode!r} (expected sample, live or files)", field="mode")
 
 
-NYFED = Source(SOURCE, TABLES, acquire, parse, loop="repo_radar",
+NYFED = Source(SOURCE, TABLES, acquire, parse, loop="funding",
                description="NY Fed Markets API: SOFR, BGCR, TGCR and EFFR with percentiles, volumes, footnotes "
                "and revisions (no key).", daily=True)

@@ -90,6 +90,6 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
         raise SourceError(SOURCE, f"unknown mode {ctx.mode!r} (expected sample, live or files)", field="mode")
 
 
-OFR = Source(SOURCE, TABLES, acquire, parse, loop="repo_radar",
+OFR = Source(SOURCE, TABLES, acquire, parse, loop="funding",
              description="OFR Short-term Funding Monitor: repo rates and volumes by segment (DVP, GCF, tri-party), "
              "preliminary and final vintages (no key).")
