@@ -9,7 +9,7 @@
       estimate = share_low + (share_high - share_low) * min(1, (p_b - T + 1 bp) / (p_b - p_a)).
     So when T sits exactly on a knot (p_b = T), the volume bunched at T itself counts: with p_a one basis
     point below T the estimate is share_high, not share_low. Above p99 or below p1 it takes the middle of
-    the bracket. NULL when T or a percentile is missing. -#}
+    the bracket. NULL when T or a percentile is missing. Rounded to 9 decimals (the knots are decimal rates). -#}
 
 {% macro _knot_below(t, p1, p25, p50, p75, p99, what) -%}
     case
@@ -51,11 +51,11 @@
     {%- set hi = share_high(t, p1, p25, p50, p75, p99) -%}
     {%- set pa = _knot_below(t, p1, p25, p50, p75, p99, 'p') -%}
     {%- set pb = _knot_above(t, p1, p25, p50, p75, p99, 'p') -%}
-    case
+    round(case
         when {{ _knots_missing(t, p1, p25, p50, p75, p99) }} then null
         when ({{ pa }}) is null then ({{ lo }} + 1.0) / 2.0
         when ({{ pb }}) is null then {{ hi }} / 2.0
         else {{ lo }} + ({{ hi }} - {{ lo }})
             * least(1.0, (({{ pb }}) - {{ t }} + {{ var('rate_tick_pct') }}) / (({{ pb }}) - ({{ pa }})))
-    end
+    end, 9)
 {%- endmacro %}

@@ -156,8 +156,9 @@ select
     {{ share_high('iorb', 'p1', 'p25', 'p50', 'p75', 'p99') }} as share_high,
     {{ share_estimate('iorb', 'p1', 'p25', 'p50', 'p75', 'p99') }} as share_estimate,
     {{ share_estimate('iorb', 'p1', 'p25', 'p50', 'p75', 'p99') }} * volume_bn as volume_at_or_above_iorb_bn,
-    100.0 * (p50 - iorb) as spread_bp,
-    100.0 * (p99 - iorb) as p99_spread_bp,
+    -- basis points, to 1/10000 of a basis point (rates are published to 2-5 decimals of a percent)
+    round(100.0 * (p50 - iorb), 4) as spread_bp,
+    round(100.0 * (p99 - iorb), 4) as p99_spread_bp,
     reserves_bn,
     100.0 * reserves_bn / nullif(gdp_bn, 0) as reserves_to_gdp_pct,
     -- "ample" taken as reserves of 10% of GDP: below it, repo rates start to trade through IORB

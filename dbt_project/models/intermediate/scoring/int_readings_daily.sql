@@ -123,7 +123,7 @@ decided as (
             when coalesce(loops_covered, 0) < {{ var('min_composite_loops') }}
                 then 'insufficient data: ' || coalesce(loops_covered, 0) || ' of 8 loops have current inputs (needs '
                     || {{ var('min_composite_loops') }} || ')'
-            when stress_reason is not null then stress_reason || ' (the stress reading is two thirds of the composite)'
+            when stress_reason is not null then stress_reason || ' (the composite needs a published stress reading)'
             when confidence < {{ var('confidence_floor') }}
                 then 'insufficient data: confidence ' || printf('%.2f', confidence) || ' is below the floor '
                     || {{ var('confidence_floor') }}
