@@ -45,7 +45,8 @@ def test_recorded_file_exact_rows():
         "company_key": "NVDA", "company_name": "NVIDIA CORP", "sector": "Information Technology",
         "asset_class": "Equity", "market_value": 56123456789.01, "weight_pct": 24.0,
         "notional_value": 56123456789.01, "quantity": 278123456.0, "price": 201.79, "location": "United States",
-        "exchange": "NASDAQ", "currency": "USD", "payload_hash": "h"}
+        "exchange": "NASDAQ", "currency": "USD", "payload_hash": "h",
+        "fund_shares_outstanding": 1_045_600_000.0}  # the preamble's "Shares Outstanding"
     cash = rows[-2]
     assert (cash["ticker"], cash["asset_class"], cash["weight_pct"], cash["exchange"]) == ("USD", "Cash", 0.1, None)
 
