@@ -34,10 +34,11 @@ SERIES = RawTable(
     """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, title VARCHAR, units VARCHAR,
        frequency_short VARCHAR, seasonal_adjustment_short VARCHAR, last_updated VARCHAR,
        observation_start DATE, observation_end DATE, realtime_start DATE NOT NULL,
-       payload_hash VARCHAR NOT NULL""",
+       payload_hash VARCHAR NOT NULL, units_short VARCHAR, notes VARCHAR""",
     key=("source", "series_id", "realtime_start"),
-    mutable=("title", "units", "last_updated", "observation_end", "payload_hash"),
-    description="FRED series metadata as fetched; a unit or frequency change against the catalog is refused.",
+    mutable=("title", "units", "last_updated", "observation_end", "payload_hash", "units_short", "notes"),
+    description="FRED series metadata as fetched, with FRED's notes and short units; a unit or frequency change "
+    "against the catalog is refused.",
 )
 RELEASE_DATES = RawTable(
     "raw.fred__release_dates",
