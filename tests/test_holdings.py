@@ -5,6 +5,7 @@ client (step back over a holiday, 429, clean failure) and staging."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -270,3 +271,14 @@ def test_staging_counts_share_classes_once(built_home):
         con.close()
     assert alphabet[0] == ["GOOG", "GOOGL"] and alphabet[1] == 1 and 0.035 < alphabet[2] < 0.055
     assert totals[0] == totals[1] + 3 and 0.98 <= totals[2] <= 1.0
+
+
+def test_repeated_non_equity_rows_are_skipped_and_counted_never_refusing_the_file():
+    """FX forwards of a hedged fund repeat one (ticker, asset class, name); the first is kept, the others counted."""
+    forward = '"GBP","GBP/USD","Cash and/or Derivatives","Forwards","8,548.20","0.00","8,548.20","257,000.00",' \
+              '"1.00","United States","-","USD","0.81","USD","-"\n'
+    content = recorded().replace(b'"USD","USD CASH"', (forward * 3).encode() + b'"USD","USD CASH"')
+    table = parse(content)
+    assert table.num_rows == 16 and table.column("ticker").to_pylist().count("GBP") == 1
+    assert json.loads(table.schema.metadata[parser.SKIPPED_KEY]) == {
+        "non-equity row repeating another row's ticker, asset class and name": 2}
