@@ -192,7 +192,8 @@ def test_missing_files_dir_is_a_clear_error(tmp_path):
         drop_root(tmp_path / "nope")
     # a folder of vintages can be given directly
     assert fred_drop.fred_folder(DROP / "fred") == (DROP / "fred").resolve()
-    assert part(DROP / "fred", "ofr", "fsi.csv", folder=False) is None and part(DROP / "fred", "sp500", folder=True) is None
+    assert part(DROP / "fred", "ofr", "fsi.csv", folder=False) is None
+    assert part(DROP / "fred", "sp500", folder=True) is None
 
 
 # --------------------------------------------------------------------------- the synthetic drop, end to end

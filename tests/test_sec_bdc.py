@@ -348,9 +348,7 @@ def test_live_client_fails_cleanly_on_a_missing_older_dataset(tmp_path):
     assert con.execute("select count(*) from raw.sec__bdc_holdings").fetchone()[0] == 0
 
 
-def test_live_client_follows_the_new_directory_and_never_asks_the_old_one_when_it_answers(tmp_path):
-    landing = Landing(tmp_path)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+def test_live_client_follows_the_new_directory_and_never_asks_the_old_one_when_it_answers():
     with FaultServer() as server, _http() as http:
         server.routes[f"{NEW_BDC_URL}/2026_01_bdc.zip"] = [ok(recorded())]
         server.routes[f"{BDC_URL}/2026_01_bdc.zip"] = [error(500)]  # would fail the run if it were asked

@@ -184,10 +184,8 @@ def _expected_fields(rate_type: str, day: dt.date) -> tuple[set[str], set[str]]:
     if rate_type != "EFFR":
         required = REQUIRED | DISTRIBUTION
         return required, required | OPTIONAL
-    if day >= EFFR_MEDIAN_METHOD_START:
-        required = REQUIRED | DISTRIBUTION | TARGET
-    else:
-        required = REQUIRED | {"targetRateFrom"}
+    median = day >= EFFR_MEDIAN_METHOD_START
+    required = REQUIRED | DISTRIBUTION | TARGET if median else REQUIRED | {"targetRateFrom"}
     return required, REQUIRED | DISTRIBUTION | TARGET | BROKERED | OPTIONAL
 
 
