@@ -8,6 +8,7 @@ one-line error and the whole transaction rolls back, so the warehouse is left ex
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -58,11 +59,14 @@ class IngestReport:
     skipped: int = 0  # already loaded: same bytes, same request
     rows_in: dict[str, int] = field(default_factory=dict)
     rows_inserted: dict[str, int] = field(default_factory=dict)
+    # rows a parser left out on purpose, by table and reason (e.g. a holdings row without a usable code)
+    rows_skipped: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_metadata(self) -> dict[str, int | float]:
         return {"payloads": self.payloads, "skipped_already_loaded": self.skipped,
                 **{f"rows_inserted.{k}": v for k, v in self.rows_inserted.items()},
+                **{f"rows_skipped.{k}": sum(v.values()) for k, v in self.rows_skipped.items()},
                 "seconds": round(self.seconds, 3)}
 
 
@@ -120,6 +124,7 @@ def ingest(
                 raise wrapped from err
             for table, rows in parsed:
                 table = tables.setdefault(table.name, table)
+                _count_skipped(report, table.name, rows)
                 if table.name not in report.rows_in:
                     ensure_raw_schema(con, (table,))
                 report.rows_in[table.name] = report.rows_in.get(table.name, 0) + rows.num_rows
@@ -131,6 +136,17 @@ def ingest(
         merge()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+SKIPPED_ROWS = b"fragility.skipped_rows"  # a parser's schema metadata: JSON {reason: rows left out}
+
+
+def _count_skipped(report: IngestReport, table: str, rows: pa.Table) -> None:
+    raw = (rows.schema.metadata or {}).get(SKIPPED_ROWS)
+    if raw:
+        counts = report.rows_skipped.setdefault(table, {})
+        for reason, n in json.loads(raw).items():
+            counts[reason] = counts.get(reason, 0) + int(n)
 
 
 def today_utc() -> dt.date:

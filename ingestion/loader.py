@@ -46,6 +46,28 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: tuple[RawTable, ..
     con.execute(LOADS_DDL)
     for t in tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl})")
+        _add_new_columns(con, t)
+
+
+def ddl_columns(ddl: str) -> list[tuple[str, str]]:
+    """(name, type) of every column of a RawTable's DDL (types here never contain a comma)."""
+    out = []
+    for piece in ddl.split(","):
+        name, _, rest = piece.strip().partition(" ")
+        out.append((name, rest.upper().replace("NOT NULL", "").strip()))
+    return out
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, t: RawTable) -> None:
+    """A column added to a raw table's DDL since a warehouse was built is added to it, NULL for the rows it has
+    (a raw table is never rebuilt from scratch: its rows are the loads)."""
+    schema, _, name = t.name.partition(".")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchall()}
+    for column, type_ in ddl_columns(t.ddl):
+        if column not in have:
+            con.execute(f"ALTER TABLE {t.name} ADD COLUMN {column} {type_}")
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, load_id: str, table: str | None = None) -> bool:

@@ -239,17 +239,19 @@ def reference(built_home) -> dict:
 
 # --------------------------------------------------------------------------- kill -9 during real runs
 
+# publish copies with publish._copy (copy_file_range in the kernel): that is the copy slowed here. Slowing
+# anything else (shutil.copyfileobj, only its fallback) left the kernel copy to finish before the kill.
 SLOW_PUBLISH_RUN = """
-import sys, time, types
+import sys, time
 import orchestration.publish as publish
 
-def slow_copy(src, dst, length=0):  # the real copy, a megabyte at a time, slowly: a window to kill in
+def slow_copy(src, dst):  # the real copy, a megabyte at a time, slowly: a window to kill in
     while chunk := src.read(1 << 20):
         dst.write(chunk)
         dst.flush()
         time.sleep(0.25)
 
-publish.shutil = types.SimpleNamespace(copyfileobj=slow_copy)
+publish._copy = slow_copy
 from orchestration.cli import main
 main(["run", "--home", sys.argv[1]], prog_name="fragility")
 """

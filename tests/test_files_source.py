@@ -18,7 +18,10 @@ import pytest
 
 from ingestion import files, fred, gold
 from ingestion.errors import SourceError
-from ingestion.files import fred_csv, ofr_fsi, sp500
+from ingestion.filedrop import drop_root, part
+from ingestion.files import ofr_fsi, sp500
+from ingestion.fred import filedrop as fred_drop
+from ingestion.fred import graph_csv as fred_csv
 from ingestion.fred.parser import OBSERVATIONS_SCHEMA
 from ingestion.gold import parser as gold_parser
 from ingestion.ingest import AcquireContext, ingest, run_source
@@ -135,7 +138,7 @@ def test_coverage_reads_first_and_last_dates_cheaply():
 @pytest.mark.parametrize("name", ["../x", "..", "latest", "2025-13-01", "2025-1-01", "2025-11-23 ", "x/../2025-11-23"])
 def test_vintage_folder_names_must_be_iso_dates(name):
     with pytest.raises(SourceError) as err:
-        files.vintage_folder(name)
+        fred_drop.vintage_folder(name)
     assert one_line(err).startswith("files: series ") and "field folder" in str(err.value)
 
 
@@ -143,8 +146,8 @@ def test_vintage_folder_names_must_be_iso_dates(name):
                                   "A" * 41 + ".csv", "SOFR;DROP.csv"])
 def test_series_file_names_must_be_series_ids(name):
     with pytest.raises(SourceError, match="field file: .* is not <SERIES_ID>.csv"):
-        files.series_file(name)
-    assert files.series_file("BAMLH0A0HYM2.csv") == "BAMLH0A0HYM2"
+        fred_drop.series_file(name)
+    assert fred_drop.series_file("BAMLH0A0HYM2.csv") == "BAMLH0A0HYM2"
 
 
 def _copy_drop(tmp_path: Path) -> Path:
@@ -157,15 +160,15 @@ def test_odd_entries_in_the_fred_folder_are_refused(tmp_path):
     root = _copy_drop(tmp_path)
     (root / "fred" / "notes.txt").write_text("hello")
     with pytest.raises(SourceError, match=r"^files: series notes.txt: field file: unexpected file"):
-        files.scan_fred(root / "fred")
+        fred_drop.scan_fred(root / "fred")
     (root / "fred" / "notes.txt").unlink()
     (root / "fred" / "latest").mkdir()
     with pytest.raises(SourceError, match="field folder: folder 'latest' is not an as-of date"):
-        files.scan_fred(root / "fred")
+        fred_drop.scan_fred(root / "fred")
     (root / "fred" / "latest").rmdir()
     (root / "fred" / "2026-01-05" / "unrate.csv").write_text("observation_date,UNRATE\n")
     with pytest.raises(SourceError, match="field file: file 'unrate.csv' is not <SERIES_ID>.csv"):
-        files.scan_fred(root / "fred")
+        fred_drop.scan_fred(root / "fred")
 
 
 def test_symlinks_escaping_the_drop_are_refused(tmp_path):
@@ -175,21 +178,22 @@ def test_symlinks_escaping_the_drop_are_refused(tmp_path):
     (outside / "2025-12-01" / "UNRATE.csv").write_text("observation_date,UNRATE\n2025-11-01,4.6\n")
     os.symlink(outside / "2025-12-01", root / "fred" / "2025-12-01")
     with pytest.raises(SourceError, match="field path: '2025-12-01' resolves outside the file-drop folder"):
-        files.scan_fred(root / "fred")
+        fred_drop.scan_fred(root / "fred")
     (root / "fred" / "2025-12-01").unlink()
     os.symlink(outside / "2025-12-01" / "UNRATE.csv", root / "fred" / "2026-01-05" / "PAYEMS.csv")
     with pytest.raises(SourceError, match="'PAYEMS.csv' resolves outside"):
-        files.scan_fred(root / "fred")
+        fred_drop.scan_fred(root / "fred")
 
 
 def test_missing_files_dir_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match="needs --files-dir"):
-        files.layout(None)
+        drop_root(None)
     with pytest.raises(SourceError, match="is not a folder"):
-        files.layout(tmp_path / "nope")
+        drop_root(tmp_path / "nope")
     # a folder of vintages can be given directly
-    lay = files.layout(DROP / "fred")
-    assert lay.fred == (DROP / "fred").resolve() and lay.ofr_fsi is None and lay.sp500 is None
+    assert fred_drop.fred_folder(DROP / "fred") == (DROP / "fred").resolve()
+    assert part(DROP / "fred", "ofr", "fsi.csv", folder=False) is None
+    assert part(DROP / "fred", "sp500", folder=True) is None
 
 
 # --------------------------------------------------------------------------- the synthetic drop, end to end
@@ -430,7 +434,7 @@ def test_real_stlfsi4_revisions_are_two_vintages(real_db):
 
 def test_real_row_counts_match_the_manifest(real_db):
     con, reports, _ = real_db
-    declared = files.manifest_rows(SHARED_REAL / "fred")
+    declared = fred_drop.manifest_rows(SHARED_REAL / "fred")
     loaded = dict(((str(a), s), n) for a, s, n in con.execute(
         "SELECT realtime_start, series_id, count(*) FROM raw.fred__observations GROUP BY ALL").fetchall())
     assert loaded == {k: v for k, v in declared.items()}

@@ -5,6 +5,7 @@ client (step back over a holiday, 429, clean failure) and staging."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -45,7 +46,8 @@ def test_recorded_file_exact_rows():
         "company_key": "NVDA", "company_name": "NVIDIA CORP", "sector": "Information Technology",
         "asset_class": "Equity", "market_value": 56123456789.01, "weight_pct": 24.0,
         "notional_value": 56123456789.01, "quantity": 278123456.0, "price": 201.79, "location": "United States",
-        "exchange": "NASDAQ", "currency": "USD", "payload_hash": "h"}
+        "exchange": "NASDAQ", "currency": "USD", "payload_hash": "h",
+        "fund_shares_outstanding": 1_045_600_000.0}  # the preamble's "Shares Outstanding"
     cash = rows[-2]
     assert (cash["ticker"], cash["asset_class"], cash["weight_pct"], cash["exchange"]) == ("USD", "Cash", 0.1, None)
 
@@ -269,3 +271,14 @@ def test_staging_counts_share_classes_once(built_home):
         con.close()
     assert alphabet[0] == ["GOOG", "GOOGL"] and alphabet[1] == 1 and 0.035 < alphabet[2] < 0.055
     assert totals[0] == totals[1] + 3 and 0.98 <= totals[2] <= 1.0
+
+
+def test_repeated_non_equity_rows_are_skipped_and_counted_never_refusing_the_file():
+    """FX forwards of a hedged fund repeat one (ticker, asset class, name); the first is kept, the others counted."""
+    forward = '"GBP","GBP/USD","Cash and/or Derivatives","Forwards","8,548.20","0.00","8,548.20","257,000.00",' \
+              '"1.00","United States","-","USD","0.81","USD","-"\n'
+    content = recorded().replace(b'"USD","USD CASH"', (forward * 3).encode() + b'"USD","USD CASH"')
+    table = parse(content)
+    assert table.num_rows == 16 and table.column("ticker").to_pylist().count("GBP") == 1
+    assert json.loads(table.schema.metadata[parser.SKIPPED_KEY]) == {
+        "non-equity row repeating another row's ticker, asset class and name": 2}

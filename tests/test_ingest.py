@@ -93,3 +93,24 @@ def test_conflicting_value_for_same_vintage_is_refused(loaded):
     with pytest.raises(SourceError, match="series EFFR: field value: vintage .* already loaded with a different"):
         ingest(con, landing, fred.FRED, iter([forged]))
     assert table_digest(con) == before
+
+
+def test_a_column_added_to_a_raw_table_reaches_a_warehouse_built_before_it(tmp_path):
+    """A warehouse built before a raw column existed (holdings' fund_shares_outstanding, FRED's notes) gets the
+    column, NULL for its old rows, instead of failing the next load."""
+    from ingestion.holdings import INDEX_WEIGHTS
+    from ingestion.loader import ddl_columns, ensure_raw_schema
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    old = [(c, t) for c, t in ddl_columns(INDEX_WEIGHTS.ddl) if c != "fund_shares_outstanding"]
+    con.execute("CREATE SCHEMA raw")
+    con.execute(f"CREATE TABLE {INDEX_WEIGHTS.name} ({', '.join(f'{c} {t}' for c, t in old)})")
+    con.execute(f"INSERT INTO {INDEX_WEIGHTS.name} (fund_ticker, as_of_date, published_on, ticker, company_key, "
+                "company_name, asset_class, weight_pct, payload_hash) VALUES ('IVV', '2024-01-31', '2024-02-01', "
+                "'AAPL', 'AAPL', 'APPLE INC', 'Equity', 7.0, 'h')")
+    ensure_raw_schema(con, (INDEX_WEIGHTS,))
+    ensure_raw_schema(con, (INDEX_WEIGHTS,))  # again: nothing more to add
+    assert con.execute(f"select ticker, fund_shares_outstanding from {INDEX_WEIGHTS.name}").fetchall() == [
+        ("AAPL", None)]
+    assert [c for c, _ in ddl_columns(INDEX_WEIGHTS.ddl)] == [
+        r[0] for r in con.execute(f"describe {INDEX_WEIGHTS.name}").fetchall()]

@@ -27,7 +27,8 @@ from tests.test_ingest import table_digest
 
 PAYLOADS = Path(__file__).parent / "payloads" / "sec" / "bdc"
 CONTACT = "Fragility Radar Tests radar-tests@example.org"
-BDC_URL = "/files/structureddata/data/business-development-company-bdc-data-sets"
+BDC_URL = "/files/structureddata/data/business-development-company-bdc-data-sets"  # before the 2026 move
+NEW_BDC_URL = "/files/datastandardsinnovation/data/business-development-company-bdc-data-sets"
 
 
 def recorded() -> bytes:
@@ -322,8 +323,11 @@ def test_live_client_downloads_recovers_and_skips_the_unpublished_newest(tmp_pat
                         bdc.acquire_live(landing, SecClient(http, www_url=server.url), today=dt.date(2023, 5, 2)))
         seen = list(server.requests)
     assert report.payloads == 2 and report.rows_inserted["raw.sec__bdc_holdings"] == 6
-    assert [r.path.rsplit("/", 1)[1] for r in seen] == ["2022q4_bdc.zip", "2022q4_bdc.zip", "2023q1_bdc.zip",
-                                                        "2023q1_bdc.zip", "2023q2_bdc.zip"]
+    # each data set is asked for under the new directory first (404 here), then under the old one
+    assert [r.path for r in seen] == [f"{NEW_BDC_URL}/2022q4_bdc.zip", f"{BDC_URL}/2022q4_bdc.zip",
+                                      f"{BDC_URL}/2022q4_bdc.zip", f"{NEW_BDC_URL}/2023q1_bdc.zip",
+                                      f"{BDC_URL}/2023q1_bdc.zip", f"{BDC_URL}/2023q1_bdc.zip",
+                                      f"{NEW_BDC_URL}/2023q2_bdc.zip", f"{BDC_URL}/2023q2_bdc.zip"]
     assert {r.headers["user-agent"] for r in seen} == {CONTACT}
     assert "radar-tests" not in caplog.text and "radar-tests" not in landing.manifest.read_text()
 
@@ -336,8 +340,22 @@ def test_live_client_fails_cleanly_on_a_missing_older_dataset(tmp_path):
         with pytest.raises(HttpError) as info:
             ingest(con, landing, bdc.SEC_BDC,
                    bdc.acquire_live(landing, SecClient(http, www_url=server.url), today=dt.date(2023, 9, 2)))
-    assert str(info.value).startswith("sec_bdc: series 2022q4_bdc.zip: HTTP 404 after 1 attempt")
+    msg = str(info.value)
+    assert msg.startswith(f"sec_bdc: series 2022q4_bdc.zip: HTTP 404 at {server.url}{NEW_BDC_URL}/2022q4_bdc.zip "
+                          f"and at {server.url}{BDC_URL}/2022q4_bdc.zip: the data set is at neither path; find its "
+                          "link on https://www.sec.gov/data-research/sec-markets-data/bdc-data-sets"), msg
+    assert "download it by hand into <files-dir>/sec/bdc/" in msg and "\n" not in msg
     assert con.execute("select count(*) from raw.sec__bdc_holdings").fetchone()[0] == 0
+
+
+def test_live_client_follows_the_new_directory_and_never_asks_the_old_one_when_it_answers():
+    with FaultServer() as server, _http() as http:
+        server.routes[f"{NEW_BDC_URL}/2026_01_bdc.zip"] = [ok(recorded())]
+        server.routes[f"{BDC_URL}/2026_01_bdc.zip"] = [error(500)]  # would fail the run if it were asked
+        got = SecClient(http, www_url=server.url).bdc_dataset("2026_01_bdc.zip")
+        seen = [r.path for r in server.requests]
+    assert got.request == {"endpoint": "bdc-data-sets", "file": "2026_01_bdc.zip"} and got.content == recorded()
+    assert seen == [f"{NEW_BDC_URL}/2026_01_bdc.zip"]
 
 
 def test_live_html_page_with_200_is_quarantined(tmp_path):

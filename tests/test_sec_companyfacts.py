@@ -83,13 +83,18 @@ def test_recorded_payload_exact_rows_for_a_restated_quarter():
 
 
 def test_recorded_payload_keeps_every_fact_of_configured_concepts_only():
-    rows = parse(recorded()).to_pylist()
+    everything = parse(recorded()).to_pylist()
+    rows = [r for r in everything if r["taxonomy"] == "us-gaap"]
     doc = json.loads(recorded())
     expected = sum(len(doc["facts"]["us-gaap"][c]["units"]["USD"]) for c in parser.CONCEPTS
                    if c in doc["facts"]["us-gaap"])
     assert len(rows) == expected == 25
     assert {r["concept"] for r in rows} == {"PaymentsToAcquirePropertyPlantAndEquipment", "LongTermDebt",
-                                            "ProceedsFromIssuanceOfLongTermDebt"}  # Revenues and dei dropped
+                                            "ProceedsFromIssuanceOfLongTermDebt"}  # Revenues dropped
+    (dei,) = [r for r in everything if r["taxonomy"] == "dei"]  # the cover page's shares outstanding
+    assert (dei["concept"], dei["metric"], dei["unit"], dei["period_end"], dei["value"], dei["filed"]) == (
+        "EntityCommonStockSharesOutstanding", "shares_outstanding", "shares", dt.date(2025, 9, 3), 2_840_000_000.0,
+        dt.date(2025, 9, 10))
     instants = [r for r in rows if r["concept"] == "LongTermDebt"]
     assert all(r["period_start"] is None and r["duration_days"] == 0 for r in instants)
     ytd = [r for r in rows if r["concept"] == "ProceedsFromIssuanceOfLongTermDebt" and r["fiscal_period"] == "Q2"]
@@ -122,9 +127,10 @@ FIELD = "field facts.us-gaap.PaymentsToAcquirePropertyPlantAndEquipment.units.US
         (b"\xff\xfe{}", "field body", "not UTF-8"),
         (b"[1, 2]", "field body", "expected an object"),
         (_bytes({"cik": 1341439, "facts": {}}), "field entityName", "missing top-level keys"),
-        (_bytes({**_doc(), "cik": "1341439"}), "field cik", "expected an integer"),
+        (_bytes({**_doc(), "cik": "CIK1341439"}), "field cik", "expected an integer or a string of digits"),
+        (_bytes({**_doc(), "cik": 1341439.0}), "field cik", "expected an integer or a string of digits"),
         (_bytes({**_doc(), "cik": 789019}), "field cik", "not the requested company"),
-        (_bytes({**_doc(), "facts": {"ifrs-full": {}}}), "field facts.us-gaap", "no us-gaap facts"),
+        (_bytes({**_doc(), "facts": {"us-gaap": []}}), "field facts.us-gaap", "expected an object"),
         (_bytes(_doc(val="8500000000")), f"{FIELD}.val", "expected a number"),
         (_bytes(_doc(val=True)), f"{FIELD}.val", "expected a number"),
         (_bytes(_doc(end="2025-13-31")), f"{FIELD}.end", "not a date"),
@@ -289,7 +295,7 @@ def test_files_mode_reads_hand_downloads_and_lands_nothing_without_them(tmp_path
     (folder / "notes.txt").write_text("ignored")
     (payload,) = cf.acquire(AcquireContext("files", landing, files_dir=tmp_path / "drop"))
     assert payload.request == {"endpoint": cf.ENDPOINT, "cik": "0001341439"}
-    assert cf.parse(payload, payload.read())[0][1].num_rows == 25
+    assert cf.parse(payload, payload.read())[0][1].num_rows == 26  # 25 us-gaap facts and 1 dei
 
 
 # --------------------------------------------------------------------------- live client

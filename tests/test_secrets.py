@@ -115,7 +115,7 @@ for handler in (logging.StreamHandler(sys.stderr), logging.FileHandler(f"{home}/
 # The live acquire code builds its clients with the public base URLs as defaults: point them here.
 from ingestion.fred.client import FredClient
 from ingestion.sec.client import SecClient
-FredClient.__init__.__defaults__ = (None, url + "/fred")
+FredClient.__init__.__defaults__ = (None, url + "/fred", FredClient.__init__.__defaults__[-1])
 SecClient.__init__.__kwdefaults__ = {"data_url": url, "www_url": url}
 
 import dagster as dg
@@ -156,6 +156,8 @@ def test_planted_secrets_leak_nowhere(tmp_path):
         # FRED: the first series answers; the second one's metadata fails for good after retries.
         server.routes["/fred/series"] = [ok(fred_sample.series_payload(first, scenario)), retry_after(0, 503)]
         server.routes["/fred/series/observations"] = [ok(fred_sample.observations_payload(first, scenario))]
+        server.routes["/fred/series/vintagedates"] = [ok(json.dumps({  # one vintage: one real-time window
+            "count": 1, "offset": 0, "limit": 10000, "vintage_dates": ["2025-11-21"]}).encode())]
         # SEC: the first company answers; the second sends an HTML error page with a 200 (quarantined).
         server.routes[f"/api/xbrl/companyfacts/CIK{company.cik}.json"] = [
             ok(cf_sample.companyfacts_payload(company, scenario))]
@@ -172,7 +174,8 @@ def test_planted_secrets_leak_nowhere(tmp_path):
     assert "HTTP 503 after 6 attempts" in failures["fred_raw"] and "api_key=***" in failures["fred_raw"]
     assert "HTML" in failures["sec_companyfacts_raw"]
     fred_requests = [r for r in seen if r.path.startswith("/fred/")]
-    assert len(fred_requests) == 8 and {r.query.get("api_key") for r in fred_requests} == {KEY}
+    # the first series' metadata, vintage dates and observations; the second's metadata, six attempts
+    assert len(fred_requests) == 9 and {r.query.get("api_key") for r in fred_requests} == {KEY}
     assert {r.query.get("series_id") for r in fred_requests} == {first.series_id, second.series_id}
     assert {r.headers.get("user-agent") for r in seen if r.path.startswith("/api/")} == {CONTACT}
     assert len(list((home / "landing" / "fred").rglob("*.json"))) == 2

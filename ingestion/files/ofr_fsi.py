@@ -16,7 +16,7 @@ import datetime as dt
 
 import pyarrow as pa
 
-from ingestion.files.csvtools import (
+from ingestion.csvtools import (
     Where,
     check_bytes,
     first_duplicate,

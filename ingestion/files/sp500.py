@@ -39,7 +39,7 @@ import statistics
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.files.csvtools import Where, check_bytes, header_of, read_strings, to_numbers
+from ingestion.csvtools import Where, check_bytes, header_of, read_strings, to_numbers
 
 SOURCE = "files"
 FILE_NAME = re.compile(r"^constituents-financials_(\d{4}-\d{2}-\d{2})(?:_([0-9a-f]{6,64}))?\.csv$")

@@ -34,10 +34,11 @@ SERIES = RawTable(
     """source VARCHAR NOT NULL, series_id VARCHAR NOT NULL, title VARCHAR, units VARCHAR,
        frequency_short VARCHAR, seasonal_adjustment_short VARCHAR, last_updated VARCHAR,
        observation_start DATE, observation_end DATE, realtime_start DATE NOT NULL,
-       payload_hash VARCHAR NOT NULL""",
+       payload_hash VARCHAR NOT NULL, units_short VARCHAR, notes VARCHAR""",
     key=("source", "series_id", "realtime_start"),
-    mutable=("title", "units", "last_updated", "observation_end", "payload_hash"),
-    description="FRED series metadata as fetched; a unit or frequency change against the catalog is refused.",
+    mutable=("title", "units", "last_updated", "observation_end", "payload_hash", "units_short", "notes"),
+    description="FRED series metadata as fetched, with FRED's notes and short units; a unit or frequency change "
+    "against the catalog is refused.",
 )
 RELEASE_DATES = RawTable(
     "raw.fred__release_dates",
@@ -94,10 +95,10 @@ def parse(payload: Payload, content: bytes) -> list[tuple[RawTable, pa.Table]]:
             col = rows.schema.get_field_index("series_id")
             rows = rows.set_column(col, "series_id", pa.array([s.series_id] * rows.num_rows, pa.string()))
         return [(OBSERVATIONS, rows)]
-    if endpoint == "files/fred_graph_csv":  # a FRED graph CSV from a file drop (ingestion.files)
-        from ingestion.files import parse_fred_payload
+    if endpoint in ("files/fred_graph_csv", "files/fredgraph_csv"):  # graph downloads of a file drop
+        from ingestion.fred import filedrop
 
-        return [(OBSERVATIONS, parse_fred_payload(payload, content))]
+        return [(OBSERVATIONS, filedrop.parse_payload(payload, content, lookup))]
     if endpoint == "fred/series":
         s = lookup(req.get("series_id"))
         return [(SERIES, parser.parse_series(content, series=s, payload_hash=payload.content_hash))]
@@ -144,9 +145,9 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
         with HttpClient() as http:
             yield from acquire_live(ctx.landing, FredClient(http))
     elif ctx.mode == "files":  # FRED graph downloads of a file drop: same table, source 'files'
-        from ingestion.files import acquire_fred
+        from ingestion.fred.filedrop import acquire_files
 
-        yield from acquire_fred(ctx)
+        yield from acquire_files(ctx)
     else:
         raise SourceError(SOURCE, f"unknown mode {ctx.mode!r} (expected sample, live or files)", field="source")
 

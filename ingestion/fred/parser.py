@@ -94,6 +94,7 @@ def parse_observations(
     cancelled = cancelled or {}
     fast = _fast_observations(obs, sid, payload_hash, fetched_on, cancelled)
     if fast is not None:
+        check_count(doc, len(obs), series=sid)
         return fast
     # The careful path: the same checks row by row, so the error names the row and field.
     cols: dict[str, list] = {k: [] for k in OBSERVATIONS_SCHEMA.names}
@@ -148,7 +149,39 @@ def parse_observations(
         cols["realtime_start"].append(start)
         cols["realtime_end"].append(end)
         cols["payload_hash"].append(payload_hash)
+    check_count(doc, len(obs), series=sid)
     return pa.table(cols, schema=OBSERVATIONS_SCHEMA)
+
+
+MAX_LIMIT = 100_000  # the API's largest page (and its default)
+
+
+def page_of(doc: dict, *, series: str) -> tuple[int, int, int] | None:
+    """(count, offset, limit) a response states, checked; None when it states no count."""
+    if "count" not in doc:
+        return None
+    values = []
+    for key, default in (("count", None), ("offset", 0), ("limit", MAX_LIMIT)):
+        v = doc.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ParseError(SOURCE, f"{key} is {type(v).__name__} {str(v)[:20]!r}, expected a whole number",
+                             series=series, field=key)
+        values.append(v)
+    return values[0], values[1], values[2]
+
+
+def check_count(doc: dict, rows: int, *, series: str) -> None:
+    """Refuse a page whose rows disagree with its own count, offset and limit (a truncated or lying answer):
+    a long vintage history must never load cut short without a word."""
+    page = page_of(doc, series=series)
+    if page is None:
+        return
+    count, offset, limit = page
+    expected = max(0, min(limit, count - offset))
+    if rows != expected:
+        raise ParseError(SOURCE, f"{rows} observations, but the response says count {count} (offset {offset}, "
+                         f"limit {limit}): expected {expected}; truncated or inconsistent answer", series=series,
+                         field="count")
 
 
 def _fast_observations(
@@ -205,7 +238,8 @@ SERIES_SCHEMA = pa.schema([
     ("source", pa.string()), ("series_id", pa.string()), ("title", pa.string()), ("units", pa.string()),
     ("frequency_short", pa.string()), ("seasonal_adjustment_short", pa.string()),
     ("last_updated", pa.string()), ("observation_start", pa.date32()), ("observation_end", pa.date32()),
-    ("realtime_start", pa.date32()), ("payload_hash", pa.string()),
+    ("realtime_start", pa.date32()), ("payload_hash", pa.string()), ("units_short", pa.string()),
+    ("notes", pa.string()),
 ])
 
 
@@ -225,7 +259,7 @@ def parse_series(content: bytes, *, series: Series, payload_hash: str) -> pa.Tab
     if s.get("frequency_short") != series.frequency:
         raise ParseError(SOURCE, f"frequency changed: catalog {series.frequency!r}, payload "
                          f"{s.get('frequency_short')!r}", series=sid, field="frequency_short")
-    for key in ("title", "seasonal_adjustment_short", "last_updated"):
+    for key in ("title", "seasonal_adjustment_short", "last_updated", "units_short", "notes"):
         if s.get(key) is not None and not isinstance(s[key], str):
             raise ParseError(SOURCE, f"{key} is {type(s[key]).__name__} {str(s[key])[:40]!r}, expected a string",
                              series=sid, field=key)
@@ -238,6 +272,8 @@ def parse_series(content: bytes, *, series: Series, payload_hash: str) -> pa.Tab
         "observation_end": _date(s.get("observation_end"), series=sid, field="observation_end"),
         "realtime_start": _date(s.get("realtime_start"), series=sid, field="realtime_start"),
         "payload_hash": payload_hash,
+        "units_short": s.get("units_short"),
+        "notes": s.get("notes"),  # FRED's own notes on the series: source, method, breaks (absent on some)
     }
     return pa.Table.from_pylist([row], schema=SERIES_SCHEMA)
 

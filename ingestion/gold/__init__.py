@@ -62,6 +62,18 @@ def acquire_live(landing: Landing, client) -> Iterator[Payload]:
                         as_of=got.fetched_at.date(), ext="csv")
 
 
+def acquire_files(ctx: AcquireContext) -> Iterator[Payload]:
+    """Land ``<files-dir>/gold/monthly.csv`` (``source = 'files'`` in the table); nothing when it is absent."""
+    from ingestion.filedrop import drop_root, mtime, part
+
+    path = part(drop_root(ctx.files_dir), "gold", "monthly.csv", folder=False)
+    if path is None:
+        return
+    when = mtime(path)
+    yield ctx.landing.store(SOURCE, {"endpoint": FILE_ENDPOINT, "file": "gold/monthly.csv"}, path.read_bytes(),
+                            fetched_at=when, as_of=when.date(), ext="csv")
+
+
 def acquire(ctx: AcquireContext) -> Iterator[Payload]:
     if ctx.mode == "sample":
         yield from acquire_sample(ctx.landing)
@@ -72,9 +84,7 @@ def acquire(ctx: AcquireContext) -> Iterator[Payload]:
         with HttpClient() as http:
             yield from acquire_live(ctx.landing, GoldClient(http))
     elif ctx.mode == "files":
-        from ingestion.files import acquire_gold
-
-        yield from acquire_gold(ctx)
+        yield from acquire_files(ctx)
     else:
         raise SourceError(SOURCE, f"unknown mode {ctx.mode!r} (expected sample, live or files)", field="mode")
 

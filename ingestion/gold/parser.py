@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.files.csvtools import (
+from ingestion.csvtools import (
     Where,
     check_bytes,
     first_duplicate,

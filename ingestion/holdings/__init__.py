@@ -30,10 +30,12 @@ INDEX_WEIGHTS = RawTable(
     """fund_ticker VARCHAR NOT NULL, as_of_date DATE NOT NULL, published_on DATE NOT NULL, ticker VARCHAR NOT NULL,
        company_key VARCHAR NOT NULL, company_name VARCHAR NOT NULL, sector VARCHAR, asset_class VARCHAR NOT NULL,
        market_value DOUBLE, weight_pct DOUBLE NOT NULL, notional_value DOUBLE, quantity DOUBLE, price DOUBLE,
-       location VARCHAR, exchange VARCHAR, currency VARCHAR, payload_hash VARCHAR NOT NULL""",
+       location VARCHAR, exchange VARCHAR, currency VARCHAR, payload_hash VARCHAR NOT NULL,
+       fund_shares_outstanding DOUBLE""",
     key=("fund_ticker", "as_of_date", "ticker", "asset_class", "company_name"),
     description="ETF holdings files (iShares Core S&P 500, IVV), one row per holding and date: weight, market "
-    "value, shares, and a company key that counts share classes (GOOG/GOOGL) once.",
+    "value, shares, and a company key that counts share classes (GOOG/GOOGL) once; cash and derivative rows "
+    "keep BlackRock's own codes; the fund's shares outstanding from the file's preamble.",
 )
 TABLES = (INDEX_WEIGHTS,)
 
@@ -81,7 +83,7 @@ def acquire_files(landing: Landing, files_dir) -> Iterator[Payload]:
     folder = files_dir / "holdings" if files_dir else None
     if folder is None or not folder.is_dir():
         return
-    from ingestion.files import inside
+    from ingestion.filedrop import inside
 
     inside(folder, files_dir)  # a symlinked folder pointing outside the drop is refused
     for path in sorted(folder.iterdir()):

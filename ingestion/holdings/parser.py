@@ -15,7 +15,14 @@ The wire format, as BlackRock serves it::
     <blank>
     "The content contained herein is owned or licensed by BlackRock ..."
 
-Numbers carry thousands separators, "-" means none. Share classes of one company share a
+Numbers carry thousands separators, "-" means none. Equity rows need an exchange ticker; cash, money-market,
+collateral, futures, forwards and FX rows carry BlackRock's own codes (``ETD_USD``, ``XTSLA``, ``ESH3``, ``GBP``)
+and load as they are. A non-equity row whose code is no code at all, or that repeats another row's
+(ticker, asset class, name), is left out and counted (``SKIPPED_KEY`` in the table's schema metadata); it
+never refuses the file. The equity weights must add up to about 100%. The preamble's "Shares Outstanding"
+(the fund's own shares) is kept on every row as ``fund_shares_outstanding``.
+
+Share classes of one company share a
 ``company_key``, the ticker of its primary share class (GOOG and GOOGL -> ``GOOGL``; BRKB -> ``BRK.B``;
 FB -> ``META``): the maintained map ``company_keys.csv`` first; share classes missing from the map are
 still grouped when their names agree once the class is stripped ("XYZ CORP CLASS A" / "XYZ CORP CLASS C"),
@@ -27,6 +34,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -43,11 +52,14 @@ KEYS_FILE = Path(__file__).with_name("company_keys.csv")
 REQUIRED = ("Ticker", "Name", "Sector", "Asset Class", "Market Value", "Weight (%)")
 KNOWN = set(REQUIRED) | {"Notional Value", "Quantity", "Shares", "Price", "Location", "Exchange", "Currency",
                          "FX Rate", "Market Currency", "Accrual Date", "CUSIP", "ISIN", "SEDOL"}
-TICKER = re.compile(r"^(?:-|[A-Z0-9][A-Z0-9./]{0,11})$")
+TICKER = re.compile(r"^(?:-|[A-Z0-9][A-Z0-9./]{0,11})$")  # an equity row's exchange ticker
+CODE = re.compile(r"^(?:-|[A-Za-z0-9][A-Za-z0-9 ./_&:+-]{0,31})$")  # a cash/derivative row's own code (ETD_USD)
+SKIPPED_KEY = b"fragility.skipped_rows"  # schema metadata read by ingestion.ingest: JSON {reason: rows left out}
 AS_OF = re.compile(rb'^\s*"?Fund Holdings as of"?\s*,\s*"?([^"\r\n]*)"?', re.MULTILINE)
+SHARES_OUTSTANDING = re.compile(r'^\s*"?Shares Outstanding"?\s*,\s*"?([^"\r\n]*)"?', re.MULTILINE)
 HEADER_LINE = re.compile(r'^("?Ticker"?,[^\r\n]*)\r?$', re.MULTILINE)
 BLANK_LINE = re.compile(r'\n[ \t\u00a0,"]*\r?(?:\n|$)')  # starts with a literal: a fast scan
-WEIGHT_TOTAL = (95.0, 105.0)  # percent of net assets the rows must add up to
+WEIGHT_TOTAL = (95.0, 105.0)  # percent of net assets the equity rows must add up to
 
 SCHEMA = pa.schema([
     ("fund_ticker", pa.string()), ("as_of_date", pa.date32()), ("published_on", pa.date32()),
@@ -55,6 +67,7 @@ SCHEMA = pa.schema([
     ("asset_class", pa.string()), ("market_value", pa.float64()), ("weight_pct", pa.float64()),
     ("notional_value", pa.float64()), ("quantity", pa.float64()), ("price", pa.float64()),
     ("location", pa.string()), ("exchange", pa.string()), ("currency", pa.string()), ("payload_hash", pa.string()),
+    ("fund_shares_outstanding", pa.float64()),
 ])
 
 
@@ -118,7 +131,7 @@ def _fail(message: str, *, series: str, field: str) -> ParseError:
     return ParseError(SOURCE, message, series=series, field=field)
 
 
-def _numbers(col: pa.Array, *, series: str, field: str, first_line: int) -> pa.Array:
+def _numbers(col: pa.Array, *, series: str, field: str, lines: list[int]) -> pa.Array:
     cleaned = pc.replace_substring(pc.utf8_trim_whitespace(col), ",", "")
     cleaned = pc.if_else(pc.equal(cleaned, "-"), pa.scalar(None, pa.string()), cleaned)
     try:
@@ -131,7 +144,7 @@ def _numbers(col: pa.Array, *, series: str, field: str, first_line: int) -> pa.A
     bad = pc.invert(pc.fill_null(ok, True))
     i = pc.index(bad, True).as_py()
     i = 0 if i < 0 else i
-    raise _fail(f"line {first_line + i}: not a number: {str(col[i].as_py())[:40]!r}", series=series, field=field)
+    raise _fail(f"line {lines[i]}: not a number: {str(col[i].as_py())[:40]!r}", series=series, field=field)
 
 
 def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: str) -> pa.Table:
@@ -176,15 +189,16 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
     except pa.ArrowInvalid as exc:
         raise _fail(f"malformed holdings CSV: {exc}", series=series, field="rows") from None
     first = header_at + 2
-    n = table.num_rows
     ticker = pc.utf8_trim_whitespace(table.column("Ticker").combine_chunks())
-    bad = pc.invert(pc.match_substring_regex(ticker, TICKER.pattern))
+    asset_class = table.column("Asset Class").combine_chunks()
+    equity = pc.equal(asset_class, "Equity")
+    bad = pc.and_(equity, pc.invert(pc.match_substring_regex(ticker, TICKER.pattern)))
     if pc.any(bad).as_py():
         i = pc.index(bad, True).as_py()
         raise _fail(f"line {first + i}: invalid ticker {str(ticker[i].as_py())[:20]!r}", series=series,
                     field="Ticker")
-    asset_class = table.column("Asset Class").combine_chunks()
-    equity = pc.equal(asset_class, "Equity")
+    table, ticker, asset_class, equity, lines, skipped = _skip_unusable(table, ticker, asset_class, equity, first)
+    n = table.num_rows
     eq_tickers = pc.filter(ticker, equity)
     if len(pc.unique(eq_tickers)) != len(eq_tickers):
         counts = pc.value_counts(eq_tickers)
@@ -192,12 +206,12 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
         raise _fail(f"duplicate holding {dup!r}", series=series, field="Ticker")
     if pc.any(pc.and_(equity, pc.equal(ticker, "-"))).as_py():
         i = pc.index(pc.and_(equity, pc.equal(ticker, "-")), True).as_py()
-        raise _fail(f"line {first + i}: equity row without a ticker", series=series, field="Ticker")
+        raise _fail(f"line {lines[i]}: equity row without a ticker", series=series, field="Ticker")
 
     def num(name: str) -> pa.Array:
         if name not in header:
             return pa.nulls(n, pa.float64())
-        return _numbers(table.column(name).combine_chunks(), series=series, field=name, first_line=first)
+        return _numbers(table.column(name).combine_chunks(), series=series, field=name, lines=lines)
 
     def text_col(name: str) -> pa.Array:
         if name not in header:
@@ -208,7 +222,7 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
     weight = num("Weight (%)")
     if weight.null_count:
         i = pc.index(pc.is_null(weight), True).as_py()
-        raise _fail(f"line {first + i}: missing weight", series=series, field="Weight (%)")
+        raise _fail(f"line {lines[i]}: missing weight", series=series, field="Weight (%)")
     market_value = num("Market Value")
     shares = "Quantity" if "Quantity" in header else "Shares"
     quantity = num(shares)
@@ -216,12 +230,13 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
         negative = pc.fill_null(pc.and_(equity, pc.less(values, 0.0)), False)  # a fund holds no negative stock
         if pc.any(negative).as_py():
             i = pc.index(negative, True).as_py()
-            raise _fail(f"line {first + i}: negative {label} {values[i].as_py():.15g} on an equity row",
+            raise _fail(f"line {lines[i]}: negative {label} {values[i].as_py():.15g} on an equity row",
                         series=series, field=label)
-    total = pc.sum(weight).as_py() or 0.0
+    total = pc.sum(pc.filter(weight, equity)).as_py() or 0.0
     if not WEIGHT_TOTAL[0] <= total <= WEIGHT_TOTAL[1]:
-        raise _fail(f"weights add up to {total:.4g}%, expected about 100% (a unit change?)", series=series,
+        raise _fail(f"equity weights add up to {total:.4g}%, expected about 100% (a unit change?)", series=series,
                     field="Weight (%)")
+    fund_shares = _shares_outstanding(text, series)
     name = pc.utf8_trim_whitespace(table.column("Name").combine_chunks())
     company_key = _company_keys(ticker, name, equity)
     out = pa.table({
@@ -241,6 +256,52 @@ def parse_holdings(content: bytes, *, fund: str, as_of: dt.date, payload_hash: s
         "location": text_col("Location"),
         "exchange": text_col("Exchange"),
         "currency": text_col("Currency"),
+        "fund_shares_outstanding": pa.array([fund_shares] * n, pa.float64()),
         "payload_hash": pa.array([payload_hash] * n, pa.string()),
     }, schema=SCHEMA)
+    if skipped:
+        out = out.replace_schema_metadata({SKIPPED_KEY: json.dumps(skipped, sort_keys=True).encode()})
     return out
+
+
+def _skip_unusable(table: pa.Table, ticker: pa.Array, asset_class: pa.Array, equity: pa.Array, first: int):
+    """Leave out the non-equity rows that cannot be keyed: no usable code, or a repeat of an earlier row's
+    (ticker, asset class, name). Returns the kept rows, their file line numbers and {reason: count}."""
+    names = pc.utf8_trim_whitespace(table.column("Name").combine_chunks()).to_pylist()
+    codes = pc.match_substring_regex(ticker, CODE.pattern).to_pylist()
+    seen: set[tuple] = set()
+    keep, skipped = [], {}
+    for t, a, name, eq, code in zip(ticker.to_pylist(), asset_class.to_pylist(), names, equity.to_pylist(), codes,
+                                    strict=True):
+        reason = None
+        if not eq and not code:
+            reason = "non-equity row without a usable code"
+        elif not eq and (t, a, name) in seen:
+            reason = "non-equity row repeating another row's ticker, asset class and name"
+        seen.add((t, a, name))
+        keep.append(reason is None)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
+    lines = [first + i for i, k in enumerate(keep) if k]
+    if not skipped:
+        return table, ticker, asset_class, equity, lines, skipped
+    mask = pa.array(keep)
+    return (table.filter(mask), pc.filter(ticker, mask), pc.filter(asset_class, mask), pc.filter(equity, mask),
+            lines, skipped)
+
+
+def _shares_outstanding(text: str, series: str) -> float | None:
+    """The fund's own shares outstanding from the preamble ("1,045,600,000.00"), None when the line is absent."""
+    m = SHARES_OUTSTANDING.search(text, 0, 4096)
+    if m is None or m[1].strip() in ("", "-"):
+        return None
+    raw = m[1].replace(",", "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _fail(f"Shares Outstanding is not a number: {m[1][:40]!r}", series=series,
+                    field="Shares Outstanding") from None
+    if not math.isfinite(value) or value < 0:
+        raise _fail(f"Shares Outstanding is not a share count: {m[1][:40]!r}", series=series,
+                    field="Shares Outstanding")
+    return value

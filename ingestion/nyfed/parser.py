@@ -7,8 +7,9 @@ The wire format is ``GET /api/rates/{secured|unsecured}/{sofr|bgcr|tgcr|effr}/se
                    "percentPercentile99": 9.0, "volumeInBillions": 1280, "revisionIndicator": ""}, ...]}
 
 EFFR rows also carry ``targetRateFrom``/``targetRateTo``; before 2016-03-01 (brokered-trade method)
-they carry ``intraDayLow``/``intraDayHigh``/``stdDeviation`` instead of percentiles and volume. A row
-may carry a ``footnoteId``. Any other field, a missing one, a wrong type, a duplicate date or key, or
+they carry ``intraDayLow``/``intraDayHigh``/``stdDeviation`` instead of percentiles and volume, and
+before 2008-12-16 (a single target rate, not a range) ``targetRateFrom`` alone. A row may carry a
+``footnoteId``. Any other field, a missing one, a wrong type, a duplicate date or key, or
 percentiles out of order is one ParseError naming source, series (the rate type) and field.
 
 Every row is one *version* of a rate: ``version_hash`` fingerprints its content, so fetching the same
@@ -175,14 +176,17 @@ class _Ctx:
 
 
 def _expected_fields(rate_type: str, day: dt.date) -> tuple[set[str], set[str]]:
-    """(required, allowed) wire fields of one row of ``rate_type`` on ``day``."""
+    """(required, allowed) wire fields of one row of ``rate_type`` on ``day``.
+
+    EFFR rows before 2016-03-01 (brokered trades) carry the intraday low and high and the standard deviation
+    instead of percentiles and volume, and before 2008-12-16 a single target rate (``targetRateFrom`` alone);
+    any EFFR field the API documents is kept whatever the era, never dropped."""
     if rate_type != "EFFR":
         required = REQUIRED | DISTRIBUTION
-    elif day >= EFFR_MEDIAN_METHOD_START:
-        required = REQUIRED | DISTRIBUTION | TARGET
-    else:
-        required = REQUIRED | TARGET | BROKERED
-    return required, required | OPTIONAL
+        return required, required | OPTIONAL
+    median = day >= EFFR_MEDIAN_METHOD_START
+    required = REQUIRED | DISTRIBUTION | TARGET if median else REQUIRED | {"targetRateFrom"}
+    return required, REQUIRED | DISTRIBUTION | TARGET | BROKERED | OPTIONAL
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -257,6 +261,7 @@ def parse_reference_rates(
             knots = [("percentPercentile1", values["percentile_1"]), ("percentPercentile25", values["percentile_25"]),
                      ("percentRate", values["percent_rate"]), ("percentPercentile75", values["percentile_75"]),
                      ("percentPercentile99", values["percentile_99"])]
+            knots = [(name, v) for name, v in knots if v is not None]  # a partial distribution: check what is there
             for (_, lo), (name, hi) in zip(knots, knots[1:], strict=False):
                 if hi < lo:
                     raise ctx.fail(f"on {day}: percentiles out of order ({name} {hi} below {lo})", name)

@@ -4,6 +4,11 @@ The SEC asks every automated client for a User-Agent naming a contact ("Name ema
 allows at most 10 requests per second per host. The contact comes from ``FRAGILITY_SEC_USER_AGENT``;
 it is sent as the User-Agent header and nowhere else: the landed request dicts never contain it and the
 shared client hides it from every log line.
+
+The SEC serves its newer data-set releases from ``/files/datastandardsinnovation/data/...`` and keeps the older
+ones under ``/files/structureddata/data/...`` (both live in 2026: the insider and 13F pages link their newest
+release under the new directory and every older one under the old). A BDC data set is asked for under the new
+path first and, on a 404, under the old one; a 404 on both names both URLs and says where to look.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from ingestion.sec.companies import Company
 ENV_USER_AGENT = "FRAGILITY_SEC_USER_AGENT"
 DATA_URL = "https://data.sec.gov"
 WWW_URL = "https://www.sec.gov"
-BDC_PATH = "/files/structureddata/data/business-development-company-bdc-data-sets"
+BDC_PATH = "/files/datastandardsinnovation/data/business-development-company-bdc-data-sets"
+BDC_OLD_PATH = "/files/structureddata/data/business-development-company-bdc-data-sets"  # releases before the move
+BDC_PAGE = "https://www.sec.gov/data-research/sec-markets-data/bdc-data-sets"
 RATE_LIMIT = 10.0  # requests per second per SEC host
 CONTACT = re.compile(r"^[^\r\n\t]{1,200}?[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\r\n\t]{0,100}$")
 BDC_FIRST_QUARTER = (2022, 4)  # the SEC's BDC data sets start with filings of 2022Q4
@@ -66,8 +73,19 @@ class SecClient:
     def bdc_dataset(self, name: str) -> Fetched:
         if not re.match(r"^[0-9]{4}(q[1-4]|_[01][0-9])_bdc\.zip$", name):
             raise SourceError("sec_bdc", f"invalid data-set name {name!r}", field="file")
-        got = self.http.get(f"{self.www_url}{BDC_PATH}/{name}", source="sec_bdc", series=name)
-        return Fetched({"endpoint": "bdc-data-sets", "file": name}, got.content, got.fetched_at)
+        urls = [f"{self.www_url}{path}/{name}" for path in (BDC_PATH, BDC_OLD_PATH)]
+        for url in urls:
+            try:
+                got = self.http.get(url, source="sec_bdc", series=name)
+            except HttpError as err:
+                if err.status == 404:
+                    continue
+                raise
+            return Fetched({"endpoint": "bdc-data-sets", "file": name}, got.content, got.fetched_at)
+        raise HttpError("sec_bdc", f"HTTP 404 at {urls[0]} and at {urls[1]}: the data set is at neither path; "
+                        f"find its link on {BDC_PAGE} (the SEC moved its data sets once already), or download it "
+                        "by hand into <files-dir>/sec/bdc/ and run --source files", series=name, status=404,
+                        attempts=2, url_redacted=urls[1])
 
     def bdc_datasets(self, today: dt.date) -> list[Fetched]:
         """Every published data set; the newest one or two may 404 (not out yet) and are skipped."""

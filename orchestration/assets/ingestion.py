@@ -66,6 +66,7 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
                 metadata={"dagster/row_count": counts[t.name], "rows_inserted": report.rows_inserted.get(t.name, 0),
                           "payloads": report.payloads, "payloads_already_loaded": report.skipped,
                           "source_mode": settings.source,
+                          **{f"rows_skipped: {why}": n for why, n in report.rows_skipped.get(t.name, {}).items()},
                           **({"publication_days": f"{days[0] or 'backlog'}..{days[1]}"} if days else {})},
             )
 

@@ -394,7 +394,10 @@ def sec_companyfacts(c: Corpus) -> None:
         p + f"{at}: ", "unit 'USD' is not a list of facts")
     add("concept_without_units", doc_with(lambda d: d["facts"]["us-gaap"]["LongTermDebt"].pop("units")),
         p + f"{ltd}: ", "concept has no 'units' object")
-    add("no_us_gaap", doc_with(lambda d: d["facts"].pop("us-gaap")), p + "facts.us-gaap: ", "no us-gaap facts")
+    # a filer without us-gaap facts (IFRS) is not bad input: its dei facts load (tests/recorded); a us-gaap that
+    # is not an object is
+    add("us_gaap_is_list", doc_with(lambda d: d["facts"].update({"us-gaap": []})), p + "facts.us-gaap: ",
+        "'facts.us-gaap' is a list, expected an object")
     add("no_configured_concept", doc_with(lambda d: d["facts"].update(
         {"us-gaap": {"Revenues": d["facts"]["us-gaap"]["Revenues"]}})), p + "facts.us-gaap: ",
         "none of the")
@@ -403,7 +406,8 @@ def sec_companyfacts(c: Corpus) -> None:
         "schema drift: missing top-level keys ['entityName']")
     add("entity_name_number", doc_with(lambda d: d.update(entityName=1341439)), p + "entityName: ",
         "entityName is int, expected a string")
-    add("cik_is_string", doc_with(lambda d: d.update(cik="1341439")), p + "cik: ", "cik is str '1341439'")
+    # cik "0001341439" (a zero-padded string, as newer registrants get) is valid; a cik that is no number is not
+    add("cik_not_digits", doc_with(lambda d: d.update(cik="CIK1341439")), p + "cik: ", "cik is str 'CIK1341439'")
     add("cik_of_other_company", doc_with(lambda d: d.update(cik=789019)), p + "cik: ",
         "payload is for CIK0000789019, not the requested company")
     add("unknown_cik_requested", raw, "sec_companyfacts: series CIK0000000042: field cik: ", "unknown CIK",

@@ -82,7 +82,7 @@ def acquire_files(landing: Landing, files_dir) -> Iterator[Payload]:
     folder = files_dir / "sec" / "companyfacts" if files_dir else None
     if folder is None or not folder.is_dir():
         return
-    from ingestion.files import inside
+    from ingestion.filedrop import inside
 
     inside(folder, files_dir)  # a symlinked folder pointing outside the drop is refused
     for path in sorted(folder.iterdir()):

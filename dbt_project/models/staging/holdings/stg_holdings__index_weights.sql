@@ -18,6 +18,7 @@ renamed as (
         market_value,
         quantity as shares,  -- noqa: RF04
         published_on,
+        fund_shares_outstanding,
         payload_hash
     from source
     where asset_class = 'Equity'

@@ -1,4 +1,4 @@
-"""Bulk CSV helpers shared by the file-drop parsers (and the gold feed): bytes -> string columns -> typed
+"""Bulk CSV helpers shared by the CSV parsers (file drops, the gold feed): bytes -> string columns -> typed
 Arrow columns, with every failure reported as one line naming the source, the entity, the field and the
 line of the file.
 
