@@ -186,6 +186,42 @@ def report(home: str | None, out: str | None) -> None:
         raise CliError(str(exc).removeprefix("report: ")) from exc
     for panel, why in result.unavailable.items():
         click.echo(f"  {panel}: {why}")
-    click.echo(f"as of {result.as_of}: composite {fmt(result.composite)}/100; {len(result.pngs)} charts in "
-               f"{result.seconds:.1f}s")
+    shown = f"{fmt(result.composite)}/100" if result.composite is not None else (
+        result.composite_reason or "insufficient data")
+    click.echo(f"as of {result.as_of}: composite {shown}; {len(result.pngs)} charts in {result.seconds:.1f}s")
     click.echo(f"report: {result.html_path}")
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.option("--strict", is_flag=True, help="Exit 1 when a target (issue #14's) is missed.")
+def validate(home: str | None, strict: bool) -> None:
+    """Compare the readings with the published stress indices (NFCI, ANFCI, STLFSI4, OFR FSI).
+
+    Spearman rank correlation over all days and per decade, the lift in each benchmark's own top-decile
+    weeks over its calm median, and the share of days at >= 99 or <= 1, as known and revised. The
+    benchmarks are read for comparison only: no reading uses them.
+    """
+    import duckdb
+
+    from orchestration import headline, validation
+
+    settings = _settings(home)
+    if not settings.published_db.exists():
+        raise CliError(f"no published warehouse at {settings.published_db}; run `fragility run` first")
+    try:
+        con = duckdb.connect(str(settings.published_db), read_only=True)
+    except duckdb.Error as exc:
+        raise CliError(f"cannot open {settings.published_db} read-only: {exc}".splitlines()[0]) from exc
+    try:
+        found = validation.rows(con)
+        latest = headline.lines(headline.latest(con))
+    except duckdb.Error as exc:
+        raise CliError(f"{str(exc).splitlines()[0]} (is the warehouse older than this version? run "
+                       "`fragility run --rebuild`)") from exc
+    finally:
+        con.close()
+    for line in [*validation.lines(found), *latest]:
+        click.echo(line)
+    if strict and validation.failures(found):
+        sys.exit(1)

@@ -2,9 +2,11 @@
 
     uv run fragility report            # or the Dagster asset reports/dashboard
 
-Panels: the repo radar (one polygon per reference window), the composite and five loop scores over time with
-known stress episodes shaded and the data fog as a confidence band, a loop heatmap, the data-fog panel (which
-inputs are late, cancelled or revised), the concentration panel and the bitcoin/gold hedge panel.
+Panels: the repo radar (one polygon per reference window), the composite, stress and vulnerability readings and
+the eight loop scores over time with known stress episodes shaded and the data fog as a confidence band, a loop
+heatmap, the data-fog panel (which inputs are late, cancelled, stale or revised), the concentration panel, the
+bitcoin/gold hedge panel, and the validation table (the readings against the published stress indices).
+A day whose reading is not published (too few loops with current inputs) shows "insufficient data" and why.
 
 It reads the published warehouse read-only (never the working copy) and draws with matplotlib's Agg backend:
 no browser, no network. Columns beyond the core ones are discovered, not assumed, so marts that grow new
@@ -28,9 +30,13 @@ import numpy as np
 
 HTML_NAME = "fragility_report.html"
 PANELS = ("radar", "scores", "heatmap", "fog", "concentration", "hedge")
-LOOPS = (("loop_policy_error", "policy error"), ("loop_ai_leverage", "AI / Big Tech leverage"),
-         ("loop_private_credit", "private credit"), ("loop_k_shape", "K-shaped economy"),
-         ("loop_concentration", "concentration"))
+# The eight loops: four of the stress reading, four of the vulnerability reading.
+STRESS_LOOPS = (("loop_credit", "credit"), ("loop_volatility", "volatility"), ("loop_funding", "funding (repo radar)"),
+                ("loop_policy_error", "policy error"))
+VULNERABILITY_LOOPS = (("loop_ai_leverage", "AI / Big Tech leverage"), ("loop_private_credit", "private credit"),
+                       ("loop_k_shape", "K-shaped economy"), ("loop_concentration", "concentration"))
+LOOPS = STRESS_LOOPS + VULNERABILITY_LOOPS
+READINGS = (("stress_score", "stress"), ("vulnerability_score", "vulnerability"), ("composite_score", "composite"))
 # Known stress episodes, shaded on every time axis.
 EPISODES = (
     ("Sept 2019 repo spike", dt.date(2019, 9, 16), dt.date(2019, 9, 30)),
@@ -51,8 +57,9 @@ class Report:
     unavailable: dict[str, str] = field(default_factory=dict)
     as_of: dt.date | None = None
     composite: float | None = None
+    composite_reason: str | None = None
     confidence: float | None = None
-    last_rows: list[tuple] = field(default_factory=list)  # (as_of_date, composite, confidence), newest first
+    last_rows: list[tuple] = field(default_factory=list)  # (as_of_date, composite, confidence, status), newest first
     seconds: float = 0.0
 
 
@@ -176,8 +183,8 @@ def radar_png(con) -> tuple[bytes | None, str]:
         ax.set_yticklabels(["", "0.5", "", "1"], fontsize=7)
         ax.set_title(rate or "repo radar", pad=16, fontweight="bold")
     axes[0, -1].legend(loc="lower left", bbox_to_anchor=(1.08, 0.0), fontsize=8, frameon=False, title="window")
-    fig.suptitle("Repo radar by reference window (each spoke min-max normalised across the windows, per rate; "
-                 "1 = most stressed)", fontsize=10)
+    fig.suptitle("Repo radar by reference window (each spoke min-max normalised against the same rate's windows "
+                 "up to it; 1 = most stressed so far)", fontsize=10)
     return _png(fig), ""
 
 
@@ -186,32 +193,38 @@ def scores_png(con) -> tuple[bytes | None, str]:
     if "composite_score" not in types:
         return None, "marts.fct_fragility_daily is missing"
     loops = [(c, label) for c, label in LOOPS if c in types]
+    readings = [(c, label) for c, label in READINGS if c in types and c != "composite_score"]
     conf = "confidence" if "confidence" in types else "NULL::DOUBLE AS confidence"
-    data = _arrays(con, f"SELECT as_of_date, composite_score, {conf}, {', '.join(c for c, _ in loops) or 'NULL AS x'} "
+    cols = ", ".join(c for c, _ in (*readings, *loops)) or "NULL AS x"
+    data = _arrays(con, f"SELECT as_of_date, composite_score, {conf}, {cols} "
                    "FROM marts.fct_fragility_daily ORDER BY as_of_date")
     d = data["as_of_date"]
     comp = data["composite_score"]
     half = FOG_BAND_POINTS * (1.0 - np.nan_to_num(data["confidence"], nan=1.0))
     plt = _plt()
-    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(11, 7.4), sharex=True,
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(11, 7.8), sharex=True,
                                         gridspec_kw={"height_ratios": [3, 3, 1]})
     _shade_episodes(ax1, d, label=True)
     ax1.fill_between(d, np.clip(comp - half, 0, 100), np.clip(comp + half, 0, 100), color="tab:gray", alpha=0.35,
                      lw=0, label=f"data-fog band: ±{FOG_BAND_POINTS:.0f} × (1 − confidence)")
     ax1.plot(d, comp, color="black", lw=1.1, label="composite")
+    for (c, label), color in zip(readings, ("tab:red", "tab:purple"), strict=False):
+        ax1.plot(d, data[c], color=color, lw=0.8, alpha=0.8, label=label)
     ax1.set_ylim(0, 100)
-    ax1.set_ylabel("composite (0-100)")
-    ax1.set_title("Composite fragility, as known each day; grey band widens with the data fog")
+    ax1.set_ylabel("reading (0-100)")
+    ax1.set_title("Composite, stress and vulnerability, as known each day (gaps: insufficient data); "
+                  "grey band widens with the data fog", fontsize=10)
     ax1.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
     _label_episodes(ax1, d)
     _shade_episodes(ax2, d, label=False)
+    stress_names = {c for c, _ in STRESS_LOOPS}
     for c, label in loops:
-        ax2.plot(d, data[c], lw=0.9, label=label)
+        ax2.plot(d, data[c], lw=0.9, ls="-" if c in stress_names else "--", label=label)
     ax2.axhline(70, color="tab:red", lw=0.6, ls="--")
     ax2.set_ylim(0, 100)
     ax2.set_ylabel("loop score (0-100)")
-    ax2.set_title("The five loops")
-    ax2.legend(loc="upper left", fontsize=8, frameon=False, ncol=5)
+    ax2.set_title("The eight loops (solid: stress, dashed: vulnerability)")
+    ax2.legend(loc="upper left", fontsize=7, frameon=False, ncol=4)
     _shade_episodes(ax3, d, label=False)
     ax3.plot(d, data["confidence"], color="tab:blue", lw=0.9)
     ax3.set_ylim(0, 1.05)
@@ -222,8 +235,7 @@ def scores_png(con) -> tuple[bytes | None, str]:
 
 def heatmap_png(con) -> tuple[bytes | None, str]:
     types = _columns(con, "marts.fct_fragility_daily")
-    rows = [(c, label) for c, label in (*LOOPS, ("repo_stress", "repo stress"), ("composite_score", "composite"))
-            if c in types]
+    rows = [(c, label) for c, label in (*LOOPS, *READINGS) if c in types]
     if not rows:
         return None, "marts.fct_fragility_daily is missing"
     data = _arrays(con, "SELECT date_trunc('month', as_of_date) AS month, "
@@ -399,6 +411,7 @@ TITLES = {
     "concentration": "Concentration",
     "hedge": "Bitcoin / gold hedge",
 }
+VALIDATION_TITLE = "Validation: the readings against the published stress indices (comparison only, never inputs)"
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -431,18 +444,28 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
         raise ReportError(f"report: cannot open {published_db} read-only: {str(exc).splitlines()[0]}") from exc
     sections: dict[str, str] = {}
     try:
+        from orchestration import headline, validation
+
         report.last_rows = con.execute(
-            "SELECT as_of_date, composite_score, confidence FROM marts.fct_fragility_daily "
-            "WHERE composite_score IS NOT NULL ORDER BY as_of_date DESC LIMIT 5").fetchall()
-        if report.last_rows:
-            report.as_of, report.composite, report.confidence = report.last_rows[0]
+            "SELECT as_of_date, composite_score, confidence, composite_status FROM marts.fct_fragility_daily "
+            "ORDER BY as_of_date DESC LIMIT 5").fetchall()
+        latest = headline.latest(con) if report.last_rows else None
+        if latest:
+            report.as_of, report.composite, report.confidence = latest.as_of, latest.composite, latest.confidence
+            report.composite_reason = latest.composite_reason
         head = con.execute(
-            "SELECT loops_in_stress, hedge_regime, repo_stress FROM marts.fct_fragility_daily "
-            "WHERE as_of_date = ?", [report.as_of]).fetchone() if report.as_of else None
-        fog_note = None
-        if "fog_note" in _columns(con, "marts.fct_data_fog") and report.as_of:
-            row = con.execute("SELECT fog_note FROM marts.fct_data_fog WHERE as_of_date = ?", [report.as_of]).fetchone()
-            fog_note = row[0] if row else None
+            "SELECT loops_in_stress, hedge_regime, loop_funding, stress_score, vulnerability_score, stress_reason, "
+            "vulnerability_reason FROM marts.fct_fragility_daily WHERE as_of_date = ?",
+            [report.as_of]).fetchone() if report.as_of else None
+        fog_note = latest.fog_note if latest else None
+        try:
+            checked = validation.rows(con)
+        except duckdb.Error:  # a warehouse built before fct_validation existed
+            checked = []
+        validation_rows = [(r.reading, r.benchmark, r.weeks, fmt(r.spearman_rho, 2), fmt(r.top_decile_lift),
+                            "n/a" if r.extreme_share is None else f"{r.extreme_share:.1%}")
+                           for r in checked if r.view_name == "as_known" and r.window_name == "all days"]
+        missed = validation.failures(checked) if checked else []
         drawers: dict[str, Callable] = {"radar": radar_png, "scores": scores_png, "heatmap": heatmap_png,
                                         "concentration": concentration_png, "hedge": hedge_png}
         for panel in PANELS:
@@ -466,18 +489,34 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
                                f"{body}{extra}</section>")
     finally:
         con.close()
+    if report.composite is not None:
+        composite_kpi = (f'<b id="latest-composite" data-value="{report.composite!r}">{fmt(report.composite)}</b>'
+                         "of 100")
+    else:
+        why = report.composite_reason or "insufficient data"
+        composite_kpi = (f'<b id="latest-composite" data-value="None">insufficient data</b>'
+                         f"{html.escape(why.removeprefix('insufficient data: '))}")
     kpis = [
-        ("composite", f'<b id="latest-composite" data-value="{report.composite!r}">{fmt(report.composite)}</b>'
-                      "of 100"),
+        ("composite", composite_kpi),
         ("as of", f'<b id="latest-as-of">{report.as_of or "n/a"}</b>point in time'),
         ("confidence", f'<b id="latest-confidence">{fmt(report.confidence, 2)}</b>1 = no data fog'),
     ]
     if head:
-        kpis += [("loops in stress", f"<b>{head[0]}</b>score above 70"),
-                 ("repo stress", f"<b>{fmt(head[2])}</b>of 100"),
+        kpis += [("stress", f"<b>{fmt(head[3])}</b>" + ("of 100" if head[3] is not None else "insufficient data")),
+                 ("vulnerability", f"<b>{fmt(head[4])}</b>"
+                                   + ("of 100" if head[4] is not None else "insufficient data")),
+                 ("loops in stress", f"<b>{head[0]}</b>of 8, at their own 80th percentile"),
+                 ("funding (repo radar)", f"<b>{fmt(head[2])}</b>of 100"),
                  ("bitcoin regime", f"<b>{html.escape(str(head[1] or 'n/a'))}</b>hedge check")]
-    last5 = _table([(d, fmt(c, 2), fmt(f, 2)) for d, c, f in report.last_rows],
-                   ("as of", "composite", "confidence"))
+    last5 = _table([(d, fmt(c, 2), fmt(f, 2), st) for d, c, f, st in report.last_rows],
+                   ("as of", "composite", "confidence", "status"))
+    validation_html = (
+        f'<section id="panel-validation" data-panel="validation"><h2>{VALIDATION_TITLE}</h2>'
+        + (_table(validation_rows, ("reading", "benchmark", "weeks", "Spearman rho", "top-decile lift",
+                                    "days at >=99 or <=1"))
+           + f"<p>Targets (as known, all days): {html.escape('all met' if not missed else '; '.join(missed))}</p>"
+           if validation_rows else '<p class="na">no benchmark overlaps a published reading</p>')
+        + "</section>")
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     doc = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
@@ -490,6 +529,7 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
         + (f'<p>{html.escape(fog_note)}</p>' if fog_note else "")
         + f'<details open><summary>Last five days</summary>{last5}</details>'
         + "".join(sections[p] for p in PANELS)
+        + validation_html
         + "<footer><p class=sub>Shaded: " + html.escape("; ".join(f"{n} ({a} – {b})" for n, a, b in EPISODES))
         + ".</p></footer></body></html>"
     )

@@ -341,27 +341,13 @@ def summarise(settings: Settings, outcome: Outcome) -> list[str]:
         return lines
     # Read the working copy: it equals what was just published, and an analyst's CLI session may
     # hold a lock on the published file.
+    from orchestration import headline
+
     con = duckdb.connect(str(settings.build_db), read_only=True)
     try:
-        row = con.execute(
-            "SELECT f.as_of_date, f.composite_score, f.loops_in_stress, d.fog_note "
-            "FROM marts.fct_fragility_daily f LEFT JOIN marts.fct_data_fog d USING (as_of_date) "
-            "ORDER BY f.as_of_date DESC LIMIT 1"
-        ).fetchone()
-        stressed = [r[0] for r in con.execute(
-            "SELECT loop_name FROM intermediate.int_loop_scores WHERE view_name = 'as_known' AND in_stress "
-            "AND as_of_date = (SELECT max(as_of_date) FROM marts.fct_fragility_daily) ORDER BY 1"
-        ).fetchall()]
+        lines += headline.lines(headline.latest(con))
     finally:
         con.close()
-    if row:
-        day, score, n, fog = row
-        loops = [x for x in stressed if x != "repo_radar"]
-        shown = f"{score:.1f}/100" if score is not None else "n/a (too little as-known history)"
-        lines.append(f"as of {day}: composite fragility {shown}; loops in stress: {n}"
-                     + (f" ({', '.join(loops)})" if loops else "")
-                     + ("; repo radar in stress" if "repo_radar" in stressed else ""))
-        lines.append(fog or "confidence: n/a")
     lines.append(f"published: {settings.published_db}"
                  + (" (unchanged: nothing new since the last publish)" if outcome.skipped_build else ""))
     if outcome.dq_report:

@@ -241,7 +241,8 @@ def vintages(series: Series, s: Scenario) -> list[Vintage]:
             out.append(Vintage(period, float(value), rel))
             continue
         # First print, then one revision at each of the next two releases of the same series.
-        later = [r for r in releases[i + 1 : i + 3] if r is not None and r > rel]
+        # (distinct dates: projections such as NROU share one outlook between several periods)
+        later = sorted({r for r in releases[i + 1 : i + 3] if r is not None and r > rel})
         noise = s.noise(f"rev:{base}:{period}", 2, 1.0)
         digits = 1 if base in _REVISION_POINTS else (0 if base == "PAYEMS" else 3)
         if base in _REVISION_POINTS:

@@ -78,6 +78,7 @@ with_loan as (
 select
     period_end,
     known_from,
+    issuer_key || ' | ' || lien || ' | ' || coalesce(strftime(maturity_date, '%Y-%m-%d'), 'no maturity') as loan_key,
     issuer_key,
     lien,
     maturity_date,
