@@ -20,7 +20,7 @@ class Headline:
     composite_reason: str | None
     stress_reason: str | None
     vulnerability_reason: str | None
-    loops_covered: int
+    loops_covered: int | None
     covered_loops: str | None
     confidence: float | None
     loops_in_stress: tuple[str, ...]
@@ -31,19 +31,34 @@ class Headline:
         return self.composite is not None
 
 
+FIELDS = ("as_of_date", "composite_score", "stress_score", "vulnerability_score", "composite_status",
+          "composite_reason", "stress_reason", "vulnerability_reason", "loops_covered", "covered_loops", "confidence")
+
+
+def _columns(con, schema: str, table: str) -> set[str]:
+    return {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
+                                      "table_name = ?", [schema, table]).fetchall()}
+
+
 def latest(con) -> Headline | None:
-    """The newest day of marts.fct_fragility_daily, or None when the mart is empty."""
+    """The newest day of marts.fct_fragility_daily, or None when the mart is empty or absent. Columns an older
+    warehouse lacks read as NULL."""
+    have = _columns(con, "marts", "fct_fragility_daily")
+    if "as_of_date" not in have:
+        return None
+    cols = ", ".join(f"f.{c}" if c in have else f"NULL AS {c}" for c in FIELDS)
+    fog = "fog_note" in _columns(con, "marts", "fct_data_fog")
     row = con.execute(
-        "SELECT f.as_of_date, f.composite_score, f.stress_score, f.vulnerability_score, f.composite_status, "
-        "f.composite_reason, f.stress_reason, f.vulnerability_reason, f.loops_covered, f.covered_loops, "
-        "f.confidence, d.fog_note "
-        "FROM marts.fct_fragility_daily f LEFT JOIN marts.fct_data_fog d USING (as_of_date) "
-        "ORDER BY f.as_of_date DESC LIMIT 1").fetchone()
+        f"SELECT {cols}, {'d.fog_note' if fog else 'NULL'} FROM marts.fct_fragility_daily f "
+        + ("LEFT JOIN marts.fct_data_fog d USING (as_of_date) " if fog else "")
+        + "ORDER BY f.as_of_date DESC LIMIT 1").fetchone()
     if row is None:
         return None
-    stressed = tuple(r[0] for r in con.execute(
-        "SELECT loop_name FROM intermediate.int_loop_scores WHERE view_name = 'as_known' AND in_stress "
-        "AND as_of_date = ? ORDER BY 1", [row[0]]).fetchall())
+    stressed: tuple[str, ...] = ()
+    if {"loop_name", "in_stress"} <= _columns(con, "intermediate", "int_loop_scores"):
+        stressed = tuple(r[0] for r in con.execute(
+            "SELECT loop_name FROM intermediate.int_loop_scores WHERE view_name = 'as_known' AND in_stress "
+            "AND as_of_date = ? ORDER BY 1", [row[0]]).fetchall())
     return Headline(*row[:11], loops_in_stress=stressed, fog_note=row[11])
 
 

@@ -446,17 +446,20 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
     try:
         from orchestration import headline, validation
 
+        daily = _columns(con, "marts.fct_fragility_daily")
+        status = "composite_status" if "composite_status" in daily else (
+            "CASE WHEN composite_score IS NULL THEN 'insufficient data' ELSE 'published' END")
         report.last_rows = con.execute(
-            "SELECT as_of_date, composite_score, confidence, composite_status FROM marts.fct_fragility_daily "
-            "ORDER BY as_of_date DESC LIMIT 5").fetchall()
+            f"SELECT as_of_date, composite_score, confidence, {status} FROM marts.fct_fragility_daily "
+            "ORDER BY as_of_date DESC LIMIT 5").fetchall() if "composite_score" in daily else []
         latest = headline.latest(con) if report.last_rows else None
         if latest:
             report.as_of, report.composite, report.confidence = latest.as_of, latest.composite, latest.confidence
             report.composite_reason = latest.composite_reason
+        wanted = ("loops_in_stress", "hedge_regime", "loop_funding", "stress_score", "vulnerability_score")
         head = con.execute(
-            "SELECT loops_in_stress, hedge_regime, loop_funding, stress_score, vulnerability_score, stress_reason, "
-            "vulnerability_reason FROM marts.fct_fragility_daily WHERE as_of_date = ?",
-            [report.as_of]).fetchone() if report.as_of else None
+            "SELECT " + ", ".join(c if c in daily else f"NULL AS {c}" for c in wanted)
+            + " FROM marts.fct_fragility_daily WHERE as_of_date = ?", [report.as_of]).fetchone() if report.as_of else None
         fog_note = latest.fog_note if latest else None
         try:
             checked = validation.rows(con)

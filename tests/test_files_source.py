@@ -26,7 +26,7 @@ from ingestion.fred.parser import OBSERVATIONS_SCHEMA
 from ingestion.gold import parser as gold_parser
 from ingestion.ingest import AcquireContext, ingest, run_source
 from ingestion.landing import Landing
-from tests.conftest import SHARED_REAL, settings_for
+from tests.conftest import SHARED_REAL
 from tests.test_ingest import table_digest
 
 DROP = Path(__file__).parent / "payloads" / "files" / "drop"
@@ -470,39 +470,3 @@ def test_real_drop_loaded_twice_changes_nothing(real_db):
     again = ingest_drop(con, home / "home", SHARED_REAL)
     assert all(r.skipped == r.payloads and not r.rows_inserted for r in again.values())
     assert table_digest(con) == before
-
-
-@pytest.mark.slow
-def test_real_drop_runs_the_whole_pipeline(tmp_path, dbt_manifest, real_data):
-    from orchestration.runner import run_pipeline
-
-    settings = settings_for(tmp_path / "home", source="files", files_dir=str(real_data))
-    lines: list[str] = []
-    outcome = run_pipeline(settings, echo=lines.append)
-    assert outcome.success, outcome.summary
-    con = duckdb.connect(str(settings.published_db), read_only=True)
-    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
-    assert q("SELECT count(*), count(DISTINCT series_id) FROM raw.fred__observations WHERE source = 'files'") == [
-        (249940, 40)]
-    assert q("SELECT count(*) FROM raw.fred__observations WHERE source <> 'files'") == [(0,)]
-    # only the file drop ran: the sample-only sources stayed empty
-    for table in ("raw.nyfed__reference_rates", "raw.holdings__index_weights", "raw.sec__companyfacts"):
-        assert q(f"SELECT count(*) FROM {table}") == [(0,)]
-    assert q("SELECT value, realtime_start FROM staging.stg_fred__observations WHERE series_id = 'SOFR' "
-             "AND obs_date = '2025-11-20' ORDER BY realtime_start") == [(3.91, D("2025-11-23"))]
-    assert q("SELECT count(*) FROM staging.stg_files__ofr_fsi") == [(6292,)]
-    assert q("SELECT count(*) FROM staging.stg_gold__prices WHERE source_system = 'files'") == [(2322,)]
-    weights = q("SELECT as_of_date, round(sum(weight), 9), count(*) FILTER (WHERE company_key = 'GOOGL') "
-                "FROM staging.stg_files__sp500_constituents WHERE as_of_date = '2026-08-22' GROUP BY 1")
-    assert weights == [(D("2026-08-22"), 1.0, 2)]
-    # the revised view scores most of history; the as-known view only begins at the folder dates
-    revised = q("SELECT count(composite_score), max(as_of_date) FROM marts.fct_fragility_daily_revised")[0]
-    assert revised[0] > 20_000 and revised[1] == D("2026-08-21")
-    known = q("SELECT min(as_of_date) FILTER (WHERE confidence IS NOT NULL) FROM marts.fct_fragility_daily")[0][0]
-    assert known == D("2023-08-31")  # the first folder
-    # every published stress index is a benchmark, compared over the windows where both exist
-    bench = q("SELECT benchmark, weeks FROM marts.fct_benchmark_comparison WHERE measure = 'composite_score' "
-              "AND window_name = 'full history' ORDER BY 1")
-    assert [b for b, _ in bench] == ["NFCI", "OFR_FSI", "STLFSI4"]
-    assert dict(bench)["OFR_FSI"] > 1000  # weekly points 2000..2024
-    con.close()

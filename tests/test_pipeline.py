@@ -75,14 +75,17 @@ def test_october_2025_cpi_is_missing_with_a_reason_not_zero(published):
 
 
 def test_point_in_time_cpi_uses_only_published_vintages(published):
-    # On 2025-10-20 the September CPI was not out yet (shutdown): the as-known view still shows August.
-    known, revised = published.execute(
+    # On 2025-10-20 the September CPI was not out yet (shutdown): the as-known view still shows August, and so
+    # does the revised view (hindsight values, but each period waits for its first release).
+    known, revised, first_sept = published.execute(
         "SELECT max(obs_date) FILTER (WHERE view_name = 'as_known'), "
-        "max(obs_date) FILTER (WHERE view_name = 'revised') "
+        "max(obs_date) FILTER (WHERE view_name = 'revised'), "
+        "(SELECT min(realtime_start) FROM raw.fred__observations WHERE series_id = 'CPIAUCSL' "
+        " AND obs_date = DATE '2025-09-01' AND value IS NOT NULL) "
         "FROM intermediate.int_series_daily WHERE series_id = 'CPIAUCSL' AND as_of_date = DATE '2025-10-20'"
     ).fetchone()
-    assert known == dt.date(2025, 8, 1)
-    assert revised == dt.date(2025, 10, 1) or revised == dt.date(2025, 9, 1)
+    assert first_sept > dt.date(2025, 10, 20)
+    assert known == revised == dt.date(2025, 8, 1)
 
 
 def test_published_file_opens_in_the_analysts_duckdb_cli(built_home):

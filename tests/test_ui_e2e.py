@@ -172,7 +172,7 @@ def test_asset_graph_and_checks_render(browser, webserver):  # browser first: sk
     # The asset graph around the composite mart (the graph only keeps on-screen nodes in the DOM, so a focused
     # lineage view is what can be asserted): its upstream model, the publish step, check and automation rows.
     graph = browser.goto_and_wait_for(f"{base}/assets/marts/fct_fragility_daily?view=lineage",
-                                      "int_fragility_daily", "published", "Asset checks", "Automation")
+                                      "int_readings_daily", "published", "Asset checks", "Automation")
     assert "fct_fragility_daily" in graph
     assert "Join the Dagster community" not in graph
     time.sleep(2)  # let the node bodies (latest event, checks, automation) finish loading

@@ -176,7 +176,10 @@ class DbtBuildConfig(dg.Config):
     def args(self) -> list[str]:
         # No manifest.json or run_results.json: dagster-dbt reads dbt's event stream, not those files, and
         # dbt wrote the 2 MB manifest twice per build (1 s). The definitions use `dbt parse`'s manifest.
-        args = ["build", "--no-write-json", *(["--full-refresh"] if self.full_refresh else [])]
+        # One dbt.log per build, whole: past 10 MB (about 350 nodes at debug level) dbt rolls it over and
+        # HOME/build/dbt.log would keep only the tail of the build.
+        args = ["build", "--no-write-json", "--log-file-max-bytes", "0",
+                *(["--full-refresh"] if self.full_refresh else [])]
         return args if self.unit_tests else [*args, "--exclude-resource-type", "unit_test"]
 
     def env(self) -> dict[str, str]:

@@ -26,14 +26,14 @@ def build_report_asset() -> dg.AssetsDefinition:
         settings = pipeline.settings()
         out = render_report(settings.published_db, settings.home / "reports")
         context.log.info(f"report: {out.html_path} ({len(out.pngs)} charts, {out.seconds:.1f}s)")
-        last5 = "\n".join(f"| {d} | {fmt(c, 2)} | {fmt(f, 2)} |" for d, c, f in out.last_rows)
+        last5 = "\n".join(f"| {d} | {fmt(c, 2)} | {fmt(f, 2)} | {st} |" for d, c, f, st in out.last_rows)
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(out.html_path)),
             "as_of_date": str(out.as_of),
             "latest_composite": dg.MetadataValue.float(float(out.composite)) if out.composite is not None else None,
             "latest_confidence": dg.MetadataValue.float(float(out.confidence)) if out.confidence is not None
             else None,
-            "last_5_composite": dg.MetadataValue.md("| as of | composite | confidence |\n|---|---|---|\n" + last5),
+            "last_5_composite": dg.MetadataValue.md("| as of | composite | confidence | status |\n|---|---|---|---|\n" + last5),
             "panels": ", ".join(out.panels),
             "panels_not_available": ", ".join(f"{k}: {v}" for k, v in out.unavailable.items()) or "none",
             "render_seconds": round(out.seconds, 2),

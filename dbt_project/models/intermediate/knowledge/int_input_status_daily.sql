@@ -37,7 +37,8 @@ periods as (
         next_period,
         next_scheduled_date,
         next_period_cancelled_on,
-        after_next_scheduled_date
+        after_next_scheduled_date,
+        first_arrival
     from {{ ref('int_series_periods') }}
 ),
 
@@ -71,8 +72,10 @@ joined as (
         d.age_days,
         i.stale_after_days,
         -- the release the input is waiting for: the next period's, or the one after when the next
-        -- period was cancelled (and the cancellation announced by that day)
+        -- period was cancelled (and the cancellation announced by that day); nothing when the next period
+        -- is already published and only waits for its own date (a projection such as CBO's NROU)
         case
+            when n.first_arrival <= d.as_of_date then null
             when p.next_period_cancelled_on <= d.as_of_date then p.after_next_scheduled_date
             else p.next_scheduled_date
         end as next_due_date,
@@ -86,6 +89,7 @@ joined as (
     from daily as d
     inner join inputs as i using (series_id)
     left join periods as p on d.series_id = p.series_id and d.obs_date = p.period
+    left join periods as n on p.series_id = n.series_id and p.next_period = n.period
     left join cancelled as c
         on p.series_id = c.series_id and p.next_period = c.cancelled_period
     asof left join heavy_revisions as h

@@ -7,8 +7,9 @@
 -- to the next weekday). That applies to the first vintage held of a period when
 --   * it comes from a file drop (a folder is a snapshot: every period in it was published before the
 --     folder's date, and the drop says nothing of when), or
---   * it belongs to the series' first ALFRED vintage (ALFRED's archive starts with the history as it
---     stood then; later vintages are real releases and keep their dates),
+--   * it belongs to the series' first ALFRED vintage and that vintage holds several periods (ALFRED's
+--     archive starts with the history as it stood then; a first vintage of one period is a real release,
+--     and later vintages are real releases: they keep their dates),
 -- and only when the estimate is earlier than realtime_start. The value is the one the snapshot holds
 -- (pseudo-real-time: release timing is real, values may carry later revisions).
 with
@@ -67,7 +68,8 @@ vintages as (
             else (o.obs_date + interval 12 month - interval 1 day)::date
         end as period_end,
         row_number() over (partition by o.source, o.series_id, o.obs_date order by o.realtime_start) as vintage_number,
-        min(o.realtime_start) over (partition by o.source, o.series_id) as first_vintage_of_series
+        min(o.realtime_start) over (partition by o.source, o.series_id) as first_vintage_of_series,
+        count(*) over (partition by o.source, o.series_id, o.realtime_start) as rows_in_vintage
     from {{ ref('stg_fred__observations') }} as o
     inner join series as s using (series_id)
 ),
@@ -110,7 +112,8 @@ classified as (
     select
         *,
         vintage_number = 1
-        and (source = 'files' or realtime_start = first_vintage_of_series)
+        -- ALFRED's first vintage is history only when it holds more than the one period a release adds
+        and (source = 'files' or (realtime_start = first_vintage_of_series and rows_in_vintage > 1))
         and first_release_estimate < realtime_start as is_pseudo_real_time
     from first_release
 )
