@@ -457,9 +457,9 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
             report.as_of, report.composite, report.confidence = latest.as_of, latest.composite, latest.confidence
             report.composite_reason = latest.composite_reason
         wanted = ("loops_in_stress", "hedge_regime", "loop_funding", "stress_score", "vulnerability_score")
-        head = con.execute(
+        head = None if not report.as_of else con.execute(
             "SELECT " + ", ".join(c if c in daily else f"NULL AS {c}" for c in wanted)
-            + " FROM marts.fct_fragility_daily WHERE as_of_date = ?", [report.as_of]).fetchone() if report.as_of else None
+            + " FROM marts.fct_fragility_daily WHERE as_of_date = ?", [report.as_of]).fetchone()
         fog_note = latest.fog_note if latest else None
         try:
             checked = validation.rows(con)

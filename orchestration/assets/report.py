@@ -33,7 +33,8 @@ def build_report_asset() -> dg.AssetsDefinition:
             "latest_composite": dg.MetadataValue.float(float(out.composite)) if out.composite is not None else None,
             "latest_confidence": dg.MetadataValue.float(float(out.confidence)) if out.confidence is not None
             else None,
-            "last_5_composite": dg.MetadataValue.md("| as of | composite | confidence | status |\n|---|---|---|---|\n" + last5),
+            "last_5_composite": dg.MetadataValue.md(
+                "| as of | composite | confidence | status |\n|---|---|---|---|\n" + last5),
             "panels": ", ".join(out.panels),
             "panels_not_available": ", ".join(f"{k}: {v}" for k, v in out.unavailable.items()) or "none",
             "render_seconds": round(out.seconds, 2),
