@@ -43,17 +43,25 @@ facts as (
     from {{ ref('stg_sec__companyfacts') }} as f
     inner join tag_order as t using (concept)
     qualify row_number() over (
-        partition by f.ticker, f.metric, f.period_start, f.period_end, f.duration_days, f.filed
-        order by t.tag_rank, f.accession desc
-    ) = 1
+            partition by f.ticker, f.metric, f.period_start, f.period_end, f.duration_days, f.filed
+            order by t.tag_rank asc, f.accession desc
+        ) = 1
 ),
 
 events as (
-    select distinct 'as_known' as view_name, ticker, filed as known_at from facts
+    select distinct
+        'as_known' as view_name,
+        ticker,
+        filed as known_at
+    from facts
     union all
     -- revised: the final values, from the day each period was first filed
-    select distinct 'revised' as view_name, ticker, min(filed) over (partition by ticker, period_end) as known_at
-    from facts where duration_days > 0
+    select distinct
+        'revised' as view_name,
+        ticker,
+        min(filed) over (partition by ticker, period_end) as known_at
+    from facts
+    where duration_days > 0
 ),
 
 snapshot as (
@@ -71,17 +79,19 @@ snapshot as (
         on
             e.ticker = f.ticker
             and (
-                (e.view_name = 'as_known' and f.filed <= e.known_at)
-                or (e.view_name = 'revised' and f.period_end <= e.known_at
+                (e.view_name = 'as_known' and e.known_at >= f.filed)
+                or (
+                    e.view_name = 'revised' and e.known_at >= f.period_end
                     and f.period_end in (
                         select g.period_end from facts as g
                         where g.ticker = e.ticker and g.filed <= e.known_at
-                    ))
+                    )
+                )
             )
     qualify row_number() over (
-        partition by e.view_name, e.ticker, e.known_at, f.metric, f.period_start, f.period_end
-        order by f.filed desc
-    ) = 1
+            partition by e.view_name, e.ticker, e.known_at, f.metric, f.period_start, f.period_end
+            order by f.filed desc
+        ) = 1
 ),
 
 heads as (
@@ -108,7 +118,7 @@ flows as (
     inner join snapshot as s
         on
             h.view_name = s.view_name and h.ticker = s.ticker and h.known_at = s.known_at
-            and s.period_end = h.period_end and s.duration_days > 0
+            and h.period_end = s.period_end and s.duration_days > 0
     group by all
 ),
 
@@ -144,7 +154,7 @@ stocks as (
     inner join snapshot as s
         on
             h.view_name = s.view_name and h.ticker = s.ticker and h.known_at = s.known_at
-            and s.duration_days = 0 and s.period_end <= h.period_end
+            and s.duration_days = 0 and h.period_end >= s.period_end
     group by all
 ),
 

@@ -48,7 +48,7 @@ panel_days as (
         as_of_date,
         count(*) filter (
             where capex_ttm is not null and operating_cash_flow_ttm is not null
-                and as_of_date - period_end <= {{ var('filing_stale_after_days') }}
+            and as_of_date - period_end <= {{ var('filing_stale_after_days') }}
         ) as companies_current,
         count(*) as panel_size,
         min(period_end) as oldest_period_end,

@@ -19,8 +19,8 @@ published as (
     select *
     from changes
     qualify row_number() over (
-        partition by published_on order by holdings_date desc, weights_source = 'etf_holdings' desc
-    ) = 1
+            partition by published_on order by holdings_date desc, weights_source = 'etf_holdings' desc
+        ) = 1
 ),
 
 days as (

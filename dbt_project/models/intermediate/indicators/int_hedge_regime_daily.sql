@@ -8,16 +8,16 @@ rolling as (
         obs_date,
         known_at,
         {% for asset in ['btc', 'gold'] %}
-        regr_slope({{ asset }}_return, nasdaq_return) over w60 as {{ asset }}_beta_60d,
-        corr({{ asset }}_return, nasdaq_return) over w60 as {{ asset }}_corr_60d,
-        regr_slope({{ asset }}_return, nasdaq_return) over w120 as {{ asset }}_beta_120d,
-        corr({{ asset }}_return, nasdaq_return) over w120 as {{ asset }}_corr_120d,
-        regr_slope({{ asset }}_return, net_liquidity_return) over w60 as {{ asset }}_liquidity_beta_60d,
-        corr({{ asset }}_return, net_liquidity_return) over w60 as {{ asset }}_liquidity_corr_60d,
-        regr_slope({{ asset }}_return, net_liquidity_return) over w120 as {{ asset }}_liquidity_beta_120d,
-        corr({{ asset }}_return, net_liquidity_return) over w120 as {{ asset }}_liquidity_corr_120d,
-        {{ asset }} / max({{ asset }}) over (order by obs_date rows between unbounded preceding and current row) - 1.0
-            as {{ asset }}_drawdown,
+            regr_slope({{ asset }}_return, nasdaq_return) over w60 as {{ asset }}_beta_60d,
+            corr({{ asset }}_return, nasdaq_return) over w60 as {{ asset }}_corr_60d,
+            regr_slope({{ asset }}_return, nasdaq_return) over w120 as {{ asset }}_beta_120d,
+            corr({{ asset }}_return, nasdaq_return) over w120 as {{ asset }}_corr_120d,
+            regr_slope({{ asset }}_return, net_liquidity_return) over w60 as {{ asset }}_liquidity_beta_60d,
+            corr({{ asset }}_return, net_liquidity_return) over w60 as {{ asset }}_liquidity_corr_60d,
+            regr_slope({{ asset }}_return, net_liquidity_return) over w120 as {{ asset }}_liquidity_beta_120d,
+            corr({{ asset }}_return, net_liquidity_return) over w120 as {{ asset }}_liquidity_corr_120d,
+            {{ asset }} / max({{ asset }}) over (order by obs_date rows between unbounded preceding and current row) - 1.0
+                as {{ asset }}_drawdown,
         {% endfor %}
         count(btc_return) over w60 as n60
     from {{ ref('int_hedge_returns') }}
@@ -31,13 +31,15 @@ views as (
         'as_known' as view_name,
         known_at as visible_from,
         * exclude (known_at)
-    from rolling where n60 = 60
+    from rolling
+    where n60 = 60
     union all
     select
         'revised' as view_name,
         obs_date as visible_from,
         * exclude (known_at)
-    from rolling where n60 = 60
+    from rolling
+    where n60 = 60
 ),
 
 days as (
@@ -52,7 +54,7 @@ select
     d.view_name,
     d.as_of_date,
     r.obs_date as window_end_date,
-    {% for asset in ['btc', 'gold'] %}
+{% for asset in ['btc', 'gold'] %}
     r.{{ asset }}_beta_60d,
     r.{{ asset }}_corr_60d,
     r.{{ asset }}_beta_120d,
@@ -68,7 +70,7 @@ select
         when r.{{ asset }}_corr_60d <= 0.0 then 'hedge'
         else 'mixed'
     end as {{ asset }}_regime{{ "," if not loop.last }}  -- noqa: LT02
-    {% endfor %}
+{% endfor %}
 from days as d
 asof left join views as r
     on d.view_name = r.view_name and d.as_of_date >= r.visible_from

@@ -6,10 +6,20 @@
 with
 
 constituents as (
-    select as_of_date, company_key, weight, published_on, 'etf_holdings' as weights_source
+    select
+        as_of_date,
+        company_key,
+        weight,
+        published_on,
+        'etf_holdings' as weights_source
     from {{ ref('stg_holdings__index_weights') }}
     union all
-    select as_of_date, company_key, weight, as_of_date as published_on, 'sp500_snapshot' as weights_source
+    select
+        as_of_date,
+        company_key,
+        weight,
+        as_of_date as published_on,
+        'sp500_snapshot' as weights_source
     from {{ ref('stg_files__sp500_constituents') }}
 ),
 

@@ -48,10 +48,10 @@ snapshot_filings as (
         f.accession,
         f.filed
     from events as e
-    inner join filings as f on e.period_end = f.period_end and f.filed <= e.known_from
+    inner join filings as f on e.period_end = f.period_end and e.known_from >= f.filed
     qualify row_number() over (
-        partition by e.period_end, e.known_from, f.bdc_cik order by f.filed desc, f.accession desc
-    ) = 1
+            partition by e.period_end, e.known_from, f.bdc_cik order by f.filed desc, f.accession desc
+        ) = 1
 ),
 
 snapshot_positions as (

@@ -34,8 +34,8 @@ nyfed_published as (
     select *
     from nyfed_versions
     qualify row_number() over (
-        partition by rate_type, published_on order by effective_date desc, published_at desc
-    ) = 1
+            partition by rate_type, published_on order by effective_date desc, published_at desc
+        ) = 1
 ),
 
 nyfed_latest as (
@@ -45,10 +45,16 @@ nyfed_latest as (
 ),
 
 nyfed_views as (
-    select 'as_known' as view_name, published_on as visible_from, * exclude (published_on, published_at)
+    select
+        'as_known' as view_name,
+        published_on as visible_from,
+        * exclude (published_on, published_at)
     from nyfed_published
     union all
-    select 'revised' as view_name, first_published_on as visible_from, * exclude (published_on, published_at)
+    select
+        'revised' as view_name,
+        first_published_on as visible_from,
+        * exclude (published_on, published_at)
     from nyfed_latest
 ),
 

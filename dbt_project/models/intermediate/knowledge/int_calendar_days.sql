@@ -10,10 +10,16 @@ loop_inputs as (
 
 bounds as (
     select
-        (select min(greatest(v.known_from, v.obs_date)) from {{ ref('int_observation_vintages') }} as v
-            inner join loop_inputs using (series_id) where v.value is not null) as first_day,
-        (select max(o.realtime_start) from {{ ref('stg_fred__observations') }} as o
-            inner join loop_inputs using (series_id) where o.value is not null) as last_day
+        (
+            select min(greatest(v.known_from, v.obs_date)) from {{ ref('int_observation_vintages') }} as v
+            inner join loop_inputs using (series_id)
+            where v.value is not null
+        ) as first_day,
+        (
+            select max(o.realtime_start) from {{ ref('stg_fred__observations') }} as o
+            inner join loop_inputs using (series_id)
+            where o.value is not null
+        ) as last_day
 ),
 
 days as (

@@ -26,7 +26,7 @@ grid as (
         s.series_id,
         d.as_of_date
     from starts as s
-    inner join days as d on d.as_of_date >= s.first_known
+    inner join days as d on s.first_known <= d.as_of_date
 ),
 
 catalog as (

@@ -58,9 +58,15 @@ revision_events as (
 ),
 
 events as (
-    select series_id, known_at from heads
+    select
+        series_id,
+        known_at
+    from heads
     union
-    select series_id, known_at from revision_events
+    select
+        series_id,
+        known_at
+    from revision_events
 ),
 
 event_heads as (

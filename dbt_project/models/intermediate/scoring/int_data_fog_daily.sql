@@ -66,13 +66,18 @@ select
     sum(input_weight * case input_status when 'ok' then 0.0 when 'revised' then 0.5 else 1.0 end)
     / sum(input_weight) as fog_index,
     string_agg(input_name || ' ' || age_days || 'd old', ', ' order by input_name)
-        filter (where input_status = 'stale') as stale_inputs,
+    filter (where input_status = 'stale') as stale_inputs,
     string_agg(input_name || ' ' || days_late || 'd', ', ' order by days_late desc, input_name asc)
-        filter (where input_status = 'late') as late_inputs,
-    string_agg(input_name || ' ' || strftime(cancelled_period, '%Y-%m') || ' cancelled', '; '
-        order by cancelled_period, input_name) filter (where input_status = 'cancelled') as cancelled_inputs,
-    string_agg(input_name || ' ' || strftime(heavy_revision_period, '%Y-%m') || ' '
-        || printf('%+.2f%%', 100 * heavy_revision_rel), ', ' order by input_name)
-        filter (where input_status = 'revised') as revised_inputs
+    filter (where input_status = 'late') as late_inputs,
+    string_agg(
+        input_name || ' ' || strftime(cancelled_period, '%Y-%m') || ' cancelled', '; '
+        order by cancelled_period, input_name
+    ) filter (where input_status = 'cancelled'
+    ) as cancelled_inputs,
+    string_agg(
+        input_name || ' ' || strftime(heavy_revision_period, '%Y-%m') || ' '
+        || printf('%+.2f%%', 100 * heavy_revision_rel), ', ' order by input_name
+    )
+    filter (where input_status = 'revised') as revised_inputs
 from inputs
 group by as_of_date

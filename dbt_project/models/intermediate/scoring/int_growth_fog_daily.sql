@@ -16,7 +16,10 @@ chosen as (
     select *
     from status
     where series_id <> 'CPIAUCSL'
-        or not exists (select 1 from status as c where c.series_id = 'CPILFESL' and c.as_of_date = status.as_of_date)
+        or not exists (
+            select 1 from status as c
+            where c.series_id = 'CPILFESL' and c.as_of_date = status.as_of_date
+        )
 )
 
 select

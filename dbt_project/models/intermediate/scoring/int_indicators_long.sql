@@ -10,28 +10,28 @@
 with
 
 values_long as (
-{%- for e in indicator_spec() %}
-    select
-        view_name,
-        as_of_date,
-        '{{ "stress" if e.loop in var("stress_loop_weights") else "vulnerability" }}' as reading,
-        '{{ e.loop }}' as loop_name,
-        '{{ e.indicator }}' as indicator,
-        ({{ e.column }})::double as value,
-        {{ e.direction }} as direction,
-        {{ e.iqr_floor }}::double as iqr_floor,
-        [{%- for i in e.inputs -%}
-            {{ i.column if i is mapping else "'" ~ i ~ "'" }}{{ ", " if not loop.last }}
-        {%- endfor -%}]::varchar[] as inputs,
-        {{ ("'" ~ e.source ~ "'") if e.source else 'null' }}::varchar as source_name,
-        ({{ e.age_column if e.age_column else 'null' }})::integer as source_age_days,
-        {{ e.stale_after_days if e.stale_after_days else 'null' }}::integer as source_stale_after_days
-    from {{ ref(e.model) }}
-    where ({{ e.column }}) is not null
-        {%- if e.where %} and {{ e.where }}{% endif %}
+    {%- for e in indicator_spec() %}
+        select
+            view_name,
+            as_of_date,
+            '{{ "stress" if e.loop in var("stress_loop_weights") else "vulnerability" }}' as reading,
+            '{{ e.loop }}' as loop_name,
+            '{{ e.indicator }}' as indicator,
+            ({{ e.column }})::double as value,
+            {{ e.direction }} as direction,
+            {{ e.iqr_floor }}::double as iqr_floor,
+            [{%- for i in e.inputs -%}
+                {{ i.column if i is mapping else "'" ~ i ~ "'" }}{{ ", " if not loop.last }}
+            {%- endfor -%}]::varchar[] as inputs,
+            {{ ("'" ~ e.source ~ "'") if e.source else 'null' }}::varchar as source_name,
+            ({{ e.age_column if e.age_column else 'null' }})::integer as source_age_days,
+            {{ e.stale_after_days if e.stale_after_days else 'null' }}::integer as source_stale_after_days
+        from {{ ref(e.model) }}
+        where ({{ e.column }}) is not null
+            {%- if e.where %} and {{ e.where }}{% endif %}
         {{ recompute_filter('and') }}
-    {{ "union all" if not loop.last }}
-{%- endfor %}
+                {{ "union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 input_rows as (
@@ -59,13 +59,19 @@ input_state as (
         ) as inputs_freshness,
         string_agg(
             case when s.input_status is not null and s.input_status <> 'ok' and i.view_name = 'as_known'
-                then i.series_id || ' ' || s.input_status end, ', ' order by i.series_id
+                    then i.series_id || ' ' || s.input_status
+            end, ', ' order by i.series_id
         ) as fogged_inputs
     from input_rows as i
     left join {{ ref('int_series_daily') }} as d
         on i.view_name = d.view_name and i.as_of_date = d.as_of_date and i.series_id = d.series_id
     -- release statuses are as known (hindsight has no fog): a constant join key keeps this a hash join
-    left join (select 'as_known' as view_name, * from {{ ref('int_input_status_daily') }}) as s
+    left join (
+        select
+            'as_known' as view_name,
+            *
+        from {{ ref('int_input_status_daily') }}
+    ) as s
         on i.view_name = s.view_name and i.as_of_date = s.as_of_date and i.series_id = s.series_id
     group by i.view_name, i.as_of_date, i.indicator
 )
@@ -86,13 +92,16 @@ select
     and (v.source_age_days is null or v.source_age_days <= v.source_stale_after_days) as is_current,
     case
         when not (
-            coalesce(s.inputs_current, true)
-            and (v.source_age_days is null or v.source_age_days <= v.source_stale_after_days)
-        ) then 0.0
+                coalesce(s.inputs_current, true)
+                and (v.source_age_days is null or v.source_age_days <= v.source_stale_after_days)
+            ) then 0.0
         else coalesce(s.inputs_freshness, 1.0)
     end as freshness,
-    concat_ws(', ', s.fogged_inputs,
+    concat_ws(
+        ', ', s.fogged_inputs,
         case when v.source_age_days > v.source_stale_after_days
-            then v.source_name || ' ' || v.source_age_days || 'd old' end) as fog_detail
+                then v.source_name || ' ' || v.source_age_days || 'd old'
+        end
+    ) as fog_detail
 from values_long as v
 left join input_state as s using (view_name, as_of_date, indicator)

@@ -34,7 +34,7 @@ grid as (
         f.loop_name,
         f.indicator
     from first_scored as f
-    inner join {{ ref('int_calendar_days') }} as d on d.as_of_date >= f.first_scored_on
+    inner join {{ ref('int_calendar_days') }} as d on f.first_scored_on <= d.as_of_date
 ),
 
 per_indicator as (
@@ -69,9 +69,9 @@ adjusted as (
         case
             when l.loop_name = 'policy_error' and l.view_name = 'as_known'
                 then least(
-                    100.0, l.mean_score
-                    + coalesce(f.growth_fog_share, 0.0) * greatest(coalesce(l.tightness_score, 50.0) - 50.0, 0.0)
-                )
+                        100.0, l.mean_score
+                        + coalesce(f.growth_fog_share, 0.0) * greatest(coalesce(l.tightness_score, 50.0) - 50.0, 0.0)
+                    )
             else l.mean_score
         end as loop_score
     from loop_raw as l
@@ -106,7 +106,9 @@ select
     loop_score,
     confidence,
     indicators_scored > 0 and confidence > 0 as has_current_inputs,
-    coalesce(loop_score is not null and at_or_above_own_quantile and history_days >= {{ var('min_history_days') }},
-        false) as in_stress
+    coalesce(
+        loop_score is not null and at_or_above_own_quantile and history_days >= {{ var('min_history_days') }},
+        false
+    ) as in_stress
 from flagged
 {{ recompute_filter() }}

@@ -30,8 +30,8 @@ weights (reading, loop_name, loop_weight, reading_weight) as (
     {%- for r, loops in readings.items() %}
         {%- set outer_last = loop.last %}
         {%- for l, w in loops.items() %}
-    ('{{ r }}', '{{ l }}', {{ w }}::double, {{ var('composite_reading_weights')[r] }}::double)
-        {{- "," if not (outer_last and loop.last) }}
+            ('{{ r }}', '{{ l }}', {{ w }}::double, {{ var('composite_reading_weights')[r] }}::double)
+            {{- "," if not (outer_last and loop.last) }}
         {%- endfor %}
     {%- endfor %}
 ),
@@ -68,8 +68,8 @@ composite as (
         sum(composite_weight * confidence) / nullif(sum(composite_weight), 0) as confidence,
         count(*) filter (where in_stress) as loops_in_stress,
         {%- for l in all_loops %}
-        max(loop_score) filter (where loop_name = '{{ l }}') as loop_{{ l }},
-        max(confidence) filter (where loop_name = '{{ l }}') as confidence_{{ l }},
+            max(loop_score) filter (where loop_name = '{{ l }}') as loop_{{ l }},
+            max(confidence) filter (where loop_name = '{{ l }}') as confidence_{{ l }},
         {%- endfor %}
         string_agg(loop_name, ', ' order by loop_name) filter (where has_current_inputs) as covered_loops
     from loops
@@ -149,8 +149,8 @@ select
     stress_confidence,
     vulnerability_confidence,
     {%- for l in all_loops %}
-    loop_{{ l }},
-    confidence_{{ l }},
+        loop_{{ l }},
+        confidence_{{ l }},
     {%- endfor %}
     coalesce(loops_in_stress, 0) as loops_in_stress
 from decided

@@ -20,7 +20,7 @@ joined as (
         r.stress_confidence,
         r.vulnerability_confidence,
         {%- for l in reading_loops()['stress'].keys() | list + reading_loops()['vulnerability'].keys() | list %}
-        r.confidence_{{ l }},
+            r.confidence_{{ l }},
         {%- endfor %}
         case
             when coalesce(r.confidence, 0.0) >= 0.9 then 'high'

@@ -8,4 +8,4 @@ select
 from {{ ref('int_readings_daily') }} as r
 left join {{ ref('int_hedge_regime_daily') }} as h using (view_name, as_of_date)
 where r.view_name = 'as_known'
-    {{ recompute_filter('and') }}
+{{ recompute_filter('and') }}

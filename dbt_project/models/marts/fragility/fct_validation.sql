@@ -10,10 +10,15 @@ with
 
 readings as (
     unpivot (
-        select view_name, as_of_date, composite_score, stress_score, vulnerability_score
+        select
+            view_name,
+            as_of_date,
+            composite_score,
+            stress_score,
+            vulnerability_score
         from {{ ref('int_readings_daily') }}
     )
-    on composite_score as 'composite', stress_score as 'stress', vulnerability_score as 'vulnerability'
+    on composite_score as composite, stress_score as stress, vulnerability_score as vulnerability
     into name reading value reading_value
 ),
 
@@ -29,22 +34,32 @@ fred_benchmarks as (
 ),
 
 benchmarks as (
-    select benchmark, as_of_date, benchmark_value from fred_benchmarks
+    select
+        benchmark,
+        as_of_date,
+        benchmark_value
+    from fred_benchmarks
     where extract(isodow from as_of_date) = 5
     union all
-    select 'OFR_FSI' as benchmark, obs_date as as_of_date, ofr_fsi as benchmark_value
+    select
+        'OFR_FSI' as benchmark,
+        obs_date as as_of_date,
+        ofr_fsi as benchmark_value
     from {{ ref('stg_files__ofr_fsi') }}
     where ofr_fsi is not null and extract(isodow from obs_date) = 5
 ),
 
 windows as (
-    select 'all days' as window_name, date '1900-01-01' as window_start, date '9999-12-31' as window_end
+    select
+        'all days' as window_name,
+        date '1900-01-01' as window_start,
+        date '9999-12-31' as window_end
     union all
     select
         d || 's' as window_name,
         make_date(d, 1, 1) as window_start,
         make_date(d + 9, 12, 31) as window_end
-    from range(1970, 2030, 10) as t (d)
+    from range(1970, 2030, 10) as t (d)  -- noqa: AL05
 ),
 
 paired as (

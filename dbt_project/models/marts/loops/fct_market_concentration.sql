@@ -7,4 +7,4 @@ select
     coalesce(l.in_stress, false) as in_stress
 from {{ ref('int_index_concentration') }} as c
 left join {{ ref('int_loop_scores') }} as l
-    on l.view_name = 'as_known' and l.loop_name = 'concentration' and l.as_of_date = c.published_on
+    on l.view_name = 'as_known' and l.loop_name = 'concentration' and c.published_on = l.as_of_date

@@ -10,4 +10,4 @@ from {{ ref('int_repo_radar_indicators') }} as r
 left join {{ ref('int_loop_scores') }} as l
     on r.view_name = l.view_name and r.as_of_date = l.as_of_date and l.loop_name = 'funding'
 where r.view_name = 'as_known'
-    {{ recompute_filter('and') }}
+{{ recompute_filter('and') }}
