@@ -39,6 +39,9 @@ LOOPS = STRESS_LOOPS + VULNERABILITY_LOOPS
 READINGS = (("stress_score", "stress"), ("vulnerability_score", "vulnerability"), ("composite_score", "composite"))
 # Known stress episodes, shaded on every time axis.
 EPISODES = (
+    ("LTCM and Russia 1998", dt.date(1998, 8, 17), dt.date(1998, 10, 15)),
+    ("Lehman and the crisis", dt.date(2008, 9, 15), dt.date(2009, 3, 31)),
+    ("Euro crisis, US downgrade", dt.date(2011, 8, 1), dt.date(2011, 10, 31)),
     ("Sept 2019 repo spike", dt.date(2019, 9, 16), dt.date(2019, 9, 30)),
     ("March 2020 dash for cash", dt.date(2020, 3, 2), dt.date(2020, 3, 31)),
     ("2022 hikes", dt.date(2022, 3, 16), dt.date(2022, 12, 14)),
@@ -196,8 +199,10 @@ def scores_png(con) -> tuple[bytes | None, str]:
     readings = [(c, label) for c, label in READINGS if c in types and c != "composite_score"]
     conf = "confidence" if "confidence" in types else "NULL::DOUBLE AS confidence"
     cols = ", ".join(c for c, _ in (*readings, *loops)) or "NULL AS x"
-    data = _arrays(con, f"SELECT as_of_date, composite_score, {conf}, {cols} "
-                   "FROM marts.fct_fragility_daily ORDER BY as_of_date")
+    # from a year before the first published reading: decades of loop history before it only crowd the chart
+    data = _arrays(con, f"SELECT as_of_date, composite_score, {conf}, {cols} FROM marts.fct_fragility_daily "
+                   "WHERE as_of_date >= coalesce((SELECT min(as_of_date) FROM marts.fct_fragility_daily "
+                   "WHERE composite_score IS NOT NULL) - 365, DATE '1900-01-01') ORDER BY as_of_date")
     d = data["as_of_date"]
     comp = data["composite_score"]
     half = FOG_BAND_POINTS * (1.0 - np.nan_to_num(data["confidence"], nan=1.0))

@@ -49,17 +49,18 @@ history as (
     select * from {{ ref('int_daily_history') }}
 ),
 
+two_year as (
+    select * from history
+    where series_id = 'DGS2'
+),
+
 path as (
     select
         d.view_name,
         d.as_of_date,
         y.value - r.value as market_implied_path
     from common_date as d
-    asof inner join (
-        select * from history
-        where series_id = 'DGS2'
-    ) as y
-        on d.path_date >= y.obs_date
+    asof inner join two_year as y on d.path_date >= y.obs_date
     asof inner join history as r on d.policy_rate_series = r.series_id and d.path_date >= r.obs_date
 )
 

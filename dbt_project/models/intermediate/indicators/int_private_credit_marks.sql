@@ -25,7 +25,7 @@ positions as (
         any_value(bdc_name) as bdc_name,
         min(issuer_name) as issuer_name,
         sum(principal) as principal,
-        sum(cost) as cost,
+        sum(cost) as cost,  -- noqa: RF04
         sum(fair_value) as fair_value,
         bool_or(is_non_accrual) as is_non_accrual
     from {{ ref('stg_sec__bdc_holdings') }}
