@@ -1,19 +1,5 @@
 {#- Point-in-time helpers shared by the indicator models. -#}
 
-{# Wide columns for the listed series from int_series_daily:
-   <id>, <id>_obs_date, <id>_3m_ago, <id>_1y_ago, <id>_age_days, <id>_current. #}
-{% macro series_columns(series_ids) -%}
-    {%- for sid in series_ids %}
-    max(value) filter (where series_id = '{{ sid }}') as {{ sid | lower }},
-    max(obs_date) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_obs_date,
-    max(value_3m_ago) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_3m_ago,
-    max(value_1y_ago) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_1y_ago,
-    max(age_days) filter (where series_id = '{{ sid }}') as {{ sid | lower }}_age_days,
-    coalesce(bool_or(is_current) filter (where series_id = '{{ sid }}'), false)
-        as {{ sid | lower }}_current{{ "," if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
 {# Expanding robust z-score of x within `partition_by`, over the rows up to the current one in `order_by`
    (a row never sees its own future):
        z = (x - running median) / max(running IQR / 1.349, iqr_floor),   winsorised to +-z_cap.

@@ -48,6 +48,16 @@ facts as (
         ) = 1
 ),
 
+-- the day each period was first filed (revised: a period counts from its first filing)
+first_filed as (
+    select
+        ticker,
+        period_end,
+        min(filed) as first_filed
+    from facts
+    group by ticker, period_end
+),
+
 events as (
     select distinct
         'as_known' as view_name,
@@ -55,13 +65,13 @@ events as (
         filed as known_at
     from facts
     union all
-    -- revised: the final values, from the day each period was first filed
     select distinct
         'revised' as view_name,
-        ticker,
-        min(filed) over (partition by ticker, period_end) as known_at
-    from facts
-    where duration_days > 0
+        f.ticker,
+        p.first_filed as known_at
+    from facts as f
+    inner join first_filed as p using (ticker, period_end)
+    where f.duration_days > 0
 ),
 
 snapshot as (
@@ -75,19 +85,11 @@ snapshot as (
         f.duration_days,
         f.value
     from events as e
-    inner join facts as f
-        on
-            e.ticker = f.ticker
-            and (
-                (e.view_name = 'as_known' and e.known_at >= f.filed)
-                or (
-                    e.view_name = 'revised' and e.known_at >= f.period_end
-                    and f.period_end in (
-                        select g.period_end from facts as g
-                        where g.ticker = e.ticker and g.filed <= e.known_at
-                    )
-                )
-            )
+    inner join facts as f on e.ticker = f.ticker
+    inner join first_filed as p on f.ticker = p.ticker and f.period_end = p.period_end
+    where
+        (e.view_name = 'as_known' and e.known_at >= f.filed)
+        or (e.view_name = 'revised' and e.known_at >= p.first_filed)
     qualify row_number() over (
             partition by e.view_name, e.ticker, e.known_at, f.metric, f.period_start, f.period_end
             order by f.filed desc

@@ -16,19 +16,41 @@ days as (
     cross join (values ('as_known'), ('revised')) as v (view_name)
 ),
 
-pivoted as (
+long as (
     select
         view_name,
         as_of_date,
-        {{ series_columns(inputs) }}
+        lower(series_id) as series,
+        value,
+        obs_date,
+        value_3m_ago,
+        value_1y_ago,
+        age_days,
+        is_current
     from {{ ref('int_series_daily') }}
     where series_id in ({{ "'" ~ inputs | join("', '") ~ "'" }})
+),
+
+-- PIVOT with the series listed: every column exists even for a series the warehouse lacks
+pivoted as (
+    pivot long
+    on series in ({{ "'" ~ inputs | map('lower') | join("', '") ~ "'" }})
+    using max(value) as v, max(obs_date) as o, max(value_3m_ago) as m3, max(value_1y_ago) as y1,
+    max(age_days) as age, bool_or(is_current) as cur
     group by view_name, as_of_date
 )
 
 select
     d.view_name,
     d.as_of_date,
-    p.* exclude (view_name, as_of_date)
+    {%- for sid in inputs %}
+    {%- set c = sid | lower %}
+    p.{{ c }}_v as {{ c }},
+    p.{{ c }}_o as {{ c }}_obs_date,
+    p.{{ c }}_m3 as {{ c }}_3m_ago,
+    p.{{ c }}_y1 as {{ c }}_1y_ago,
+    p.{{ c }}_age as {{ c }}_age_days,
+    coalesce(p.{{ c }}_cur, false) as {{ c }}_current{{ "," if not loop.last }}
+    {%- endfor %}
 from days as d
 left join pivoted as p using (view_name, as_of_date)
