@@ -107,11 +107,12 @@ def test_registry_marks_october_2025_cpi_and_unrate_cancelled_not_missing(regist
         "SELECT count(*) FROM marts.fct_series_release_status WHERE status = 'missing' "
         "AND series_id IN ('CPIAUCSL', 'UNRATE') AND period >= DATE '2025-01-01'").fetchone()[0]
     assert missing == 0
-    # November 2025 arrived (with no release calendar in a file drop, timeliness is not judged)
-    nov = registry.execute("SELECT series_id, status FROM marts.fct_series_release_status "
+    # November 2025 arrived; a file drop does not say when, so its first print is dated by the release rule
+    # (period end + the catalog's lag, next weekday: CPI 14 days, the jobs report 7), not by the folder date
+    nov = registry.execute("SELECT series_id, status, known_from FROM marts.fct_series_release_status "
                            "WHERE period = DATE '2025-11-01' AND series_id IN ('CPIAUCSL', 'UNRATE') "
-                           "AND known_from = DATE '2026-01-02' ORDER BY 1").fetchall()
-    assert nov == [("CPIAUCSL", "unscheduled"), ("UNRATE", "unscheduled")]
+                           "AND vintage_number = 1 ORDER BY 1").fetchall()
+    assert nov == [("CPIAUCSL", "estimated", dt.date(2025, 12, 15)), ("UNRATE", "estimated", dt.date(2025, 12, 8))]
 
 
 def test_the_null_rule_accepts_the_listed_cancellations(registry):

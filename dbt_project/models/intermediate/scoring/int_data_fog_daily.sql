@@ -1,11 +1,13 @@
 -- The data fog per day, as known that day, over the inputs that actually feed an indicator: every FRED
--- series an indicator reads (int_input_status_daily: late, cancelled, stale, heavily revised or ok) and
+-- series an indicator reads, and the growth releases of policy error in the fog (int_input_status_daily:
+-- late, cancelled, stale, heavily revised or ok), and
 -- every filing or snapshot source (holdings, SEC company facts, BDC filings, NY Fed rates: stale past its
 -- own limit, else ok). Series that feed nothing are not in it.
 -- The fog index weighs an input by the length of its period in days (a quarter 92, a month 31, a week 7, a
 -- day 1): what a late or cancelled release takes away is a whole period of information. A heavy revision
 -- counts half (the value is there, but what was known before was wrong).
-{%- set fred_inputs = [] -%}
+{#- the growth releases of policy error in the fog (int_growth_fog_daily) feed its score too -#}
+{%- set fred_inputs = ['UNRATE', 'PAYEMS', 'GDP', 'CPILFESL', 'CPIAUCSL'] -%}
 {%- set sources = [] -%}
 {%- for e in indicator_spec() -%}
     {%- for s in indicator_input_series(e) -%}{%- if s not in fred_inputs -%}{%- do fred_inputs.append(s) -%}{%- endif -%}{%- endfor -%}
