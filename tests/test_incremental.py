@@ -157,11 +157,13 @@ def test_rows_before_the_new_day_are_kept_not_recomputed(next_day):
     con = duckdb.connect(str(home / "fragility.duckdb"), read_only=True)
     try:
         # the new day's own rows did change: tri-party repo for Thursday is now known on Friday
-        row = con.execute("SELECT p50, share_estimate FROM marts.fct_repo_radar "
+        row = con.execute("SELECT rate_date, p50 FROM marts.fct_repo_radar "
                           "WHERE as_of_date = DATE '2025-11-21' AND rate_type = 'TGCR'").fetchone()
+        raw = con.execute("SELECT percent_rate FROM raw.nyfed__reference_rates WHERE rate_type = 'TGCR' "
+                          "AND effective_date = DATE '2025-11-20' ORDER BY published_at DESC LIMIT 1").fetchone()
     finally:
         con.close()
-    assert row == (3.91, 0.75)
+    assert row == (dt.date(2025, 11, 20), raw[0])
 
 
 def test_the_incremental_result_equals_a_cold_build_of_the_same_day(next_day, built_home):
