@@ -1,6 +1,6 @@
 -- fct_fragility_daily computed with hindsight: the latest vintage of every value, each period still
 -- waiting for its first release. No fog: confidence is coverage only.
-{{ config(materialized='view') }}
+{{ config(materialized='view', persist_docs={'relation': true, 'columns': target.name != 'lake'}) }}
 select
     r.* exclude (view_name),
     h.btc_regime as hedge_regime
