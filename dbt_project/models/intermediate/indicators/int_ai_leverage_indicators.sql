@@ -16,11 +16,7 @@ panel as (
 ),
 
 days as (
-    select
-        v.view_name,
-        d.as_of_date
-    from {{ ref('int_calendar_days') }} as d
-    cross join (values ('as_known'), ('revised')) as v (view_name)
+    select * from {{ ref('int_view_days') }}
 ),
 
 company_days as (

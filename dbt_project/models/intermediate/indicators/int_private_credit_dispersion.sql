@@ -30,31 +30,7 @@ filed_positions as (
         count(distinct f.bdc_cik) as bdcs_reporting,
         sum(h.principal) as principal,
         sum(h.principal) filter (where h.is_non_accrual) as non_accrual_principal
-    from (
-        select distinct
-            e.period_end,
-            e.known_from,
-            s.bdc_cik,
-            s.accession
-        from (
-            select distinct
-                period_end,
-                filed as known_from
-            from {{ ref('stg_sec__bdc_holdings') }}
-        ) as e
-        inner join (
-            select distinct
-                bdc_cik,
-                period_end,
-                accession,
-                filed
-            from {{ ref('stg_sec__bdc_holdings') }}
-        ) as s
-            on e.period_end = s.period_end and e.known_from >= s.filed
-        qualify row_number() over (
-                partition by e.period_end, e.known_from, s.bdc_cik order by s.filed desc, s.accession desc
-            ) = 1
-    ) as f
+    from {{ ref('int_private_credit_filings') }} as f
     inner join {{ ref('stg_sec__bdc_holdings') }} as h using (accession)
     where h.principal > 0
     group by f.period_end, f.known_from

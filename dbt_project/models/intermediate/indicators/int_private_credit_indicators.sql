@@ -38,11 +38,7 @@ final_snapshots as (
 ),
 
 days as (
-    select
-        v.view_name,
-        d.as_of_date
-    from {{ ref('int_calendar_days') }} as d
-    cross join (values ('as_known'), ('revised')) as v (view_name)
+    select * from {{ ref('int_view_days') }}
 ),
 
 day_heads as (

@@ -7,15 +7,6 @@
 -- knowledge date (known_from: a filing date for that period), loan and holder; holders >= 2 only.
 with
 
-filings as (
-    select distinct
-        bdc_cik,
-        period_end,
-        accession,
-        filed
-    from {{ ref('stg_sec__bdc_holdings') }}
-),
-
 positions as (
     select
         accession,
@@ -33,25 +24,8 @@ positions as (
     group by accession, issuer_key, lien, maturity_date
 ),
 
-events as (
-    select distinct
-        period_end,
-        filed as known_from
-    from filings
-),
-
 snapshot_filings as (
-    select
-        e.period_end,
-        e.known_from,
-        f.bdc_cik,
-        f.accession,
-        f.filed
-    from events as e
-    inner join filings as f on e.period_end = f.period_end and e.known_from >= f.filed
-    qualify row_number() over (
-            partition by e.period_end, e.known_from, f.bdc_cik order by f.filed desc, f.accession desc
-        ) = 1
+    select * from {{ ref('int_private_credit_filings') }}
 ),
 
 snapshot_positions as (

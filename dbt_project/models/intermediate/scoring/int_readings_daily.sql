@@ -18,11 +18,7 @@
 with
 
 days as (
-    select
-        v.view_name,
-        d.as_of_date
-    from {{ ref('int_calendar_days') }} as d
-    cross join (values ('as_known'), ('revised')) as v (view_name)
+    select * from {{ ref('int_view_days') }}
 ),
 
 weights (reading, loop_name, loop_weight, reading_weight) as (
