@@ -1,26 +1,17 @@
 {#- Point-in-time helpers shared by the indicator models. -#}
 
-{# Expanding robust z-score of x within `partition_by`, over the rows up to the current one in `order_by`
-   (a row never sees its own future):
-       z = (x - running median) / max(running IQR / 1.349, iqr_floor),   winsorised to +-z_cap.
-   The floor keeps a series that stood still for years (a spread at zero) from turning a one-basis-point
-   move into a z of 50; the cap keeps one indicator from pinning its loop. NULL during the burn-in
-   (fewer than min_history_days rows) and wherever x is NULL: no z, no score. #}
-{% macro expanding_robust_z(x, iqr_floor, partition_by, order_by) -%}
+{# Robust z-score of x against the quartiles [q1, median, q3] of its history up to the current row (a
+   row never sees its own future): z = (x - median) / max((q3 - q1) / 1.349, iqr_floor), winsorised to
+   +-z_cap. The floor keeps a series that stood still for years (a spread at zero) from turning a
+   one-basis-point move into a z of 50; the cap keeps one indicator from pinning its loop. NULL during the
+   burn-in (fewer than min_history_days rows of history) and wherever x is NULL: no z, no score. #}
+{% macro robust_z(x, quartiles, history_rows, iqr_floor) -%}
     case
-        when {{ x }} is not null
-            and count({{ x }}) over (partition by {{ partition_by }} order by {{ order_by }}
-                rows between unbounded preceding and current row) >= {{ var('min_history_days') }}
-        then greatest(least(
-            ({{ x }} - quantile_cont({{ x }}, 0.5) over (partition by {{ partition_by }} order by {{ order_by }}
-                rows between unbounded preceding and current row))
-            / greatest(
-                (quantile_cont({{ x }}, 0.75) over (partition by {{ partition_by }} order by {{ order_by }}
-                    rows between unbounded preceding and current row)
-                 - quantile_cont({{ x }}, 0.25) over (partition by {{ partition_by }} order by {{ order_by }}
-                    rows between unbounded preceding and current row)) / 1.349,
-                {{ iqr_floor }}),
-            {{ var('z_cap') }}), -{{ var('z_cap') }})
+        when {{ x }} is not null and {{ history_rows }} >= {{ var('min_history_days') }}
+            then greatest(least(
+                ({{ x }} - {{ quartiles }}[2]) / greatest(({{ quartiles }}[3] - {{ quartiles }}[1]) / 1.349, {{ iqr_floor }}),
+                {{ var('z_cap') }}
+            ), -{{ var('z_cap') }})
     end
 {%- endmacro %}
 
