@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from contextlib import contextmanager
 
+from expectations.runner import WorkerGone
 from expectations.suites import SUITES, Suite
 
 _BY_NAME = {s.name: s for s in SUITES}
-_current: GxWorker | None = None
 
 
 class GxWorker:
@@ -58,29 +57,6 @@ class GxWorker:
         self._conn.close()
         self._proc.kill()
         self._proc.join()
-
-
-class WorkerGone(RuntimeError):
-    """The worker process is gone; the caller validates in its own process instead."""
-
-
-def current() -> GxWorker | None:
-    return _current
-
-
-@contextmanager
-def running():
-    """A worker for the duration of a pipeline run (`fragility run`); validations use it when it is there."""
-    global _current
-    if _current is not None:  # nested: the outer run's worker serves
-        yield _current
-        return
-    _current = GxWorker()
-    try:
-        yield _current
-    finally:
-        worker, _current = _current, None
-        worker.close()
 
 
 def _serve(conn) -> None:

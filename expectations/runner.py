@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from expectations import gx_worker
 from expectations.suites import SUITES, Suite
 
 DQ_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS main.dq_results (
@@ -177,20 +176,24 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         [schema, name]).fetchone()[0] > 0
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
-    """Read the suite's slice and validate it (no recording)."""
+class WorkerGone(RuntimeError):
+    """The validation worker (expectations.gx_worker) is gone; the caller validates in its own process."""
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, worker=None) -> SuiteResult:
+    """Read the suite's slice and validate it (no recording), in ``worker`` (a ``GxWorker``) when it serves
+    the suite: GX was imported there while the pipeline ran its earlier steps."""
     t0 = time.perf_counter()
     absent = [t for t in suite.tables if not table_exists(con, t)]
     if absent:
         return SuiteResult(suite, 0, (), skipped=f"{', '.join(absent)} absent", seconds=time.perf_counter() - t0)
     scanned = con.execute(suite.scan_query()).fetchone()[0]
-    worker = gx_worker.current()
-    if worker is not None and worker.serves(suite):  # GX was imported there while the pipeline ingested
+    if worker is not None and worker.serves(suite):
         table = con.execute(suite.query(con)).fetch_arrow_table()
         t_read = time.perf_counter()
         try:
             rows, outcomes = worker.validate(suite, table)
-        except gx_worker.WorkerGone:
+        except WorkerGone:
             rows, outcomes = _in_process(suite, duckdb.from_arrow(table).df())
     else:
         frame = con.execute(suite.query(con)).df()
@@ -206,7 +209,8 @@ def _in_process(suite: Suite, frame) -> tuple[int, tuple[ExpectationOutcome, ...
     return result.rows_checked, result.outcomes
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reuse: bool = True) -> SuiteResult:
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reuse: bool = True,
+              worker=None) -> SuiteResult:
     """Validate the suite and record the result. With ``reuse``, a suite that already passed on exactly these
     inputs (same suite code, same content of every table it reads) is not validated again: its passing
     outcomes are recorded once more under this run, marked with the run they come from."""
@@ -221,7 +225,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reus
         if earlier is not None:
             return earlier
     try:
-        result = evaluate(con, suite)
+        result = evaluate(con, suite, worker)
     except (duckdb.Error, KeyError, ValueError, TypeError) as exc:  # one clear line, not a traceback
         message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         result = SuiteResult(suite, 0, (ExpectationOutcome(

@@ -12,11 +12,15 @@ from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from expectations.suites import SUITES, Suite
+from orchestration.constants import WRITER_POOL
+from orchestration.resources import GreatExpectations, WarehouseDuckDB
 
 DBT_MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+# A run with this tag set to "true" validates every suite again, even on inputs that passed before
+# (`fragility run --rebuild`).
+REVALIDATE_TAG = "fragility/revalidate"
 
 
 def known_asset_keys() -> set[tuple[str, ...]]:
@@ -68,14 +72,15 @@ def _gx_checks(asset_key: tuple[str, ...], suites: list[Suite]) -> dg.AssetCheck
         name="gx_" + "__".join(asset_key),
         specs=[_spec(s) for s in suites],
         description=f"Great Expectations suites on {'/'.join(asset_key)}.",
-        pool="duckdb_writer",
+        pool=WRITER_POOL,
     )
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: WarehouseDuckDB, gx: GreatExpectations):
         from expectations.runner import run_suite
 
+        reuse = context.run.tags.get(REVALIDATE_TAG) != "true"
         with duckdb.get_connection() as con:
             for suite in suites:
-                result = run_suite(con, suite, context.run.run_id)
+                result = run_suite(con, suite, context.run.run_id, reuse=reuse, worker=gx.worker())
                 yield _check_result(suite, result)
 
     return _check

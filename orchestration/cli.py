@@ -6,6 +6,7 @@ Errors print one line saying what failed and what to do; ``--verbose`` adds the 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -16,15 +17,6 @@ import click
 
 from orchestration.settings import SOURCES, Settings
 
-DAGSTER_YAML = """# Written by `fragility`: local instance for the CLI and the UI.
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    # DuckDB has one writer: every asset that writes declares pool "duckdb_writer".
-    default_limit: 1
-"""
-
 
 class CliError(click.ClickException):
     def show(self, file=None) -> None:  # one line, no "Error:" noise
@@ -33,16 +25,20 @@ class CliError(click.ClickException):
 
 def _settings(home: str | None, source: str = "sample", files_dir: str | None = None, scale: int = 1,
               as_of: dt.date | None = None) -> Settings:
+    """The settings of one command, and the home's Dagster instance configuration (dagster.yaml)."""
+    from orchestration.dagster_storage import write_instance_config
+
     env_home = home or os.environ.get("FRAGILITY_HOME", "warehouse")
     settings = Settings(Path(env_home).expanduser().resolve(), source,
                         Path(files_dir).expanduser().resolve() if files_dir else None, scale, as_of)
-    os.environ.update(settings.export())
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    cfg = settings.dagster_home / "dagster.yaml"
-    if not cfg.exists() or cfg.read_text() != DAGSTER_YAML:
-        cfg.write_text(DAGSTER_YAML)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    write_instance_config(settings.dagster_home)
     return settings
+
+
+def _warehouse(settings: Settings):
+    from orchestration.resources import WarehouseDuckDB
+
+    return WarehouseDuckDB.for_settings(settings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -112,7 +108,7 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
         if source == "files" and not files_dir:
             raise CliError("--source files needs --files-dir DIR (a folder of FRED graph downloads)")
         settings = _settings(home, source, files_dir, scale, as_of.date() if as_of else None)
-        from orchestration.runner import run_pipeline
+        from orchestration.execution import run_pipeline
 
         outcome = run_pipeline(settings, verbose=verbose, rebuild=rebuild)
     except CliError:
@@ -135,15 +131,37 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
 @click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True)
 @click.option("--files-dir", type=click.Path(file_okay=False))
 def dev(home: str | None, port: int, source: str, files_dir: str | None) -> None:
-    """Start the Dagster UI, bound to 127.0.0.1 only."""
-    _settings(home, source, files_dir)
+    """Start the Dagster UI and daemon, bound to 127.0.0.1 only."""
+    settings = _settings(home, source, files_dir)
     from orchestration.assets.dbt import ensure_manifest
 
     ensure_manifest()
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
            "-p", str(port)]
     click.echo(f"Dagster UI: http://127.0.0.1:{port}  (Ctrl-C to stop)")
-    raise SystemExit(subprocess.call(cmd))
+    # The settings reach the code location through its environment; this process's own is left alone.
+    raise SystemExit(subprocess.call(cmd, env={**os.environ, **settings.export()}))
+
+
+@contextlib.contextmanager
+def _published(settings: Settings):
+    """A read-only connection to the published warehouse, or one clear line saying why not."""
+    import duckdb
+
+    from orchestration.resources import WarehouseBusy, WarehouseMissing
+
+    warehouse = _warehouse(settings)
+    try:
+        opened = warehouse.published()
+        con = opened.__enter__()
+    except WarehouseMissing as exc:
+        raise CliError(str(exc)) from exc
+    except (WarehouseBusy, duckdb.Error) as exc:
+        raise CliError(f"cannot open {warehouse.published_path()} read-only: {exc}".splitlines()[0]) from exc
+    try:
+        yield con
+    finally:
+        opened.__exit__(None, None, None)
 
 
 @main.command()
@@ -153,22 +171,14 @@ def sql(query: str, home: str | None) -> None:
     """Run a read-only QUERY against the published warehouse."""
     import duckdb
 
-    settings = _settings(home)
-    if not settings.published_db.exists():
-        raise CliError(f"no published warehouse at {settings.published_db}; run `fragility run` first")
-    try:
-        con = duckdb.connect(str(settings.published_db), read_only=True)
-    except duckdb.Error as exc:
-        raise CliError(f"cannot open {settings.published_db} read-only: {exc}".splitlines()[0]) from exc
-    try:
-        rel = con.sql(query)
-        if rel is None:
-            return
-        rel.show(max_rows=200, max_width=200)
-    except duckdb.Error as exc:
-        raise CliError(str(exc).splitlines()[0]) from exc
-    finally:
-        con.close()
+    with _published(_settings(home)) as con:
+        try:
+            rel = con.sql(query)
+            if rel is None:
+                return
+            rel.show(max_rows=200, max_width=200)
+        except duckdb.Error as exc:
+            raise CliError(str(exc).splitlines()[0]) from exc
 
 
 @main.command()
@@ -180,7 +190,7 @@ def report(home: str | None, out: str | None) -> None:
 
     settings = _settings(home)
     try:
-        result = render_report(settings.published_db, Path(out).expanduser().resolve() if out else
+        result = render_report(_warehouse(settings), Path(out).expanduser().resolve() if out else
                                settings.home / "reports")
     except ReportError as exc:
         raise CliError(str(exc).removeprefix("report: ")) from exc
@@ -206,21 +216,13 @@ def validate(home: str | None, strict: bool) -> None:
 
     from orchestration import headline, validation
 
-    settings = _settings(home)
-    if not settings.published_db.exists():
-        raise CliError(f"no published warehouse at {settings.published_db}; run `fragility run` first")
-    try:
-        con = duckdb.connect(str(settings.published_db), read_only=True)
-    except duckdb.Error as exc:
-        raise CliError(f"cannot open {settings.published_db} read-only: {exc}".splitlines()[0]) from exc
-    try:
-        found = validation.rows(con)
-        latest = headline.lines(headline.latest(con))
-    except duckdb.Error as exc:
-        raise CliError(f"{str(exc).splitlines()[0]} (is the warehouse older than this version? run "
-                       "`fragility run --rebuild`)") from exc
-    finally:
-        con.close()
+    with _published(_settings(home)) as con:
+        try:
+            found = validation.rows(con)
+            latest = headline.lines(headline.latest(con))
+        except duckdb.Error as exc:
+            raise CliError(f"{str(exc).splitlines()[0]} (is the warehouse older than this version? run "
+                           "`fragility run --rebuild`)") from exc
     for line in [*validation.lines(found), *latest]:
         click.echo(line)
     if strict and validation.failures(found):

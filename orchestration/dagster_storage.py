@@ -7,10 +7,14 @@ That was 20-40 ms per event here, and a daily refresh writes about 320 events (a
 event and an output per asset; the same three per dbt test and GX suite): 5-8 s of a 37 s run.
 
 This subclass keeps each file's engine (and its pooled connection) for the life of the storage, so the
-statement cache works and the file stays open. Files and schema are the stock ones, in the stock place,
-so the UI, the daemon and `dagster` CLIs (which keep the stock class: `dagster.yaml` is left alone) read the
-same history. Only `fragility run` writes through it (``instance_for``). Engines of older runs are
-disposed past ``MAX_ENGINES``.
+statement cache works and the file stays open. Files and schema are the stock ones, in the stock place.
+The home's ``dagster.yaml`` (``write_instance_config``) names this class, so every process of the instance
+writes through it: `fragility run`, the webserver, the daemon and the run workers it launches. Engines of
+older runs are disposed past ``MAX_ENGINES``.
+
+It overrides two private methods of ``SqliteEventLogStorage`` (``_connect`` and, through ``has_table``, the
+engine-per-call pattern); ``tests/test_dagster_storage.py`` pins the upstream code they replace, and
+docs/upstream.md holds the upstream issue this would become.
 """
 
 from __future__ import annotations
@@ -86,22 +90,36 @@ def _no_fsync_per_commit(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+INSTANCE_YAML = """# Written by `fragility` (orchestration.dagster_storage): the instance of this home, for the CLI,
+# the UI, the daemon and its run workers alike.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # DuckDB has one writer: every asset that writes declares pool "duckdb_writer".
+    default_limit: 1
+event_log_storage:
+  module: orchestration.dagster_storage
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {runs}
+"""
+
+
+def write_instance_config(dagster_home: Path) -> Path:
+    """The home's dagster.yaml (rewritten only when it differs), with this event log over the stock files."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    text = INSTANCE_YAML.format(runs=dagster_home / "history" / "runs")  # where Dagster keeps them
+    if not config.exists() or config.read_text() != text:
+        tmp = config.with_name(".dagster.yaml.tmp")
+        tmp.write_text(text)
+        tmp.replace(config)
+    return config
 
 
 def instance_for(dagster_home: Path):
-    """The home's Dagster instance (its `dagster.yaml`), with this event log over Dagster's default files.
-
-    A `dagster.yaml` that chooses its own storage (Postgres, say) is used exactly as written.
-    """
+    """The home's Dagster instance, as its dagster.yaml says."""
     import dagster as dg
-    import yaml
-    from dagster._core.instance.ref import InstanceRef
 
-    config = dagster_home / "dagster.yaml"
-    chosen = yaml.safe_load(config.read_text()) if config.exists() else None
-    if isinstance(chosen, dict) and any(k in chosen for k in STORAGE_KEYS):
-        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home)))
-    ours = {"module": __name__, "class": PooledSqliteEventLogStorage.__name__,
-            "config": {"base_dir": str(dagster_home / "history" / "runs")}}  # where Dagster keeps them
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home), overrides={"event_log_storage": ours}))
+    return dg.DagsterInstance.from_config(str(dagster_home))

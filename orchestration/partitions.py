@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from orchestration.constants import EASTERN
 from orchestration.settings import Settings
 
-EASTERN = "America/New_York"
 FIRST_DAY = dt.date(2025, 10, 1)  # the first partition: the shutdown's first day (and the backlog before it)
 
 DAILY = dg.DailyPartitionsDefinition(
@@ -79,3 +79,32 @@ def range_to_run(instance: dg.DagsterInstance, key: dg.AssetKey, settings: Setti
 
 def range_tags(keys: dg.PartitionKeyRange) -> dict[str, str]:
     return {RANGE_START: keys.start, RANGE_END: keys.end}
+
+
+def ingest_partitions(graph, instance: dg.DagsterInstance, warehouse, settings: Settings):
+    """The daily sources' partitions an ingest run fetches (None: every day is loaded), and those sources' keys.
+
+    `fragility run`'s equivalent of a backfill: from the first day not yet loaded to the as-of day, as one run.
+    """
+    daily = sorted(k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None)
+    if not daily:
+        return None, []
+    return range_to_run(instance, daily[0], settings, loaded_until(warehouse, daily[0])), daily
+
+
+def loaded_until(warehouse, key: dg.AssetKey) -> dt.date | None:
+    """The newest ``known_on`` day in a daily source's raw table, or None when it is empty or absent."""
+    from ingestion.registry import SOURCES
+    from orchestration.resources import WarehouseMissing
+
+    table = next((t for s in SOURCES for t in s.tables if t.asset_path == list(key.path)), None)
+    if table is None or table.known_on is None:
+        return None
+    try:
+        with warehouse.read_only() as con:
+            schema, name = table.name.split(".")
+            exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                                 "AND table_name = ?", [schema, name]).fetchone()[0]
+            return con.execute(f"SELECT max({table.known_on}) FROM {table.name}").fetchone()[0] if exists else None
+    except WarehouseMissing:
+        return None

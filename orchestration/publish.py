@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
 
 
 class PublishError(RuntimeError):
@@ -25,9 +24,9 @@ class Published:
     tables: int
 
 
-def checkpoint(db: Path) -> None:
+def checkpoint(db: Path, connect: Callable) -> None:
     """Fold the write-ahead log into the file, so the file alone is the whole database."""
-    con = duckdb.connect(str(db))
+    con = connect(str(db))
     try:
         con.execute("CHECKPOINT")
     finally:
@@ -37,10 +36,11 @@ def checkpoint(db: Path) -> None:
         raise PublishError(f"publish: {db} still has a write-ahead log after CHECKPOINT; another writer?")
 
 
-def publish(build_db: Path, published_db: Path) -> Published:
+def publish(build_db: Path, published_db: Path, connect: Callable) -> Published:
+    """``connect(path, read_only=False)`` opens a DuckDB file (the warehouse resource's own way)."""
     if not build_db.exists():
         raise PublishError(f"publish: working database {build_db} does not exist")
-    checkpoint(build_db)
+    checkpoint(build_db, connect)
     published_db.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_copies(published_db)
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
@@ -48,7 +48,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
         with open(build_db, "rb") as src, open(tmp, "wb") as dst:
             _copy(src, dst)
             os.fsync(dst.fileno())
-        tables = _verify(tmp)
+        tables = _verify(tmp, connect)
         os.replace(tmp, published_db)
         dir_fd = os.open(published_db.parent, os.O_RDONLY)
         try:
@@ -93,9 +93,9 @@ def _remove_stale_copies(published_db: Path) -> None:
             pass
 
 
-def _verify(candidate: Path) -> int:
+def _verify(candidate: Path, connect: Callable) -> int:
     """Open the copy read-only before it replaces anything: a copy that does not open never ships."""
-    con = duckdb.connect(str(candidate), read_only=True)
+    con = connect(str(candidate), read_only=True)
     try:
         n = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'"

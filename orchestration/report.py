@@ -436,16 +436,23 @@ def fmt(v: float | None, digits: int = 1) -> str:
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def render_report(published_db: Path, out_dir: Path) -> Report:
-    """Read the published warehouse read-only and write the HTML dashboard and its PNGs into ``out_dir``."""
+def render_report(warehouse, out_dir: Path) -> Report:
+    """Read the published warehouse (``warehouse``: the resource) read-only and write the HTML dashboard and
+    its PNGs into ``out_dir``."""
+    from orchestration.resources import WarehouseBusy, WarehouseMissing
+
     t0 = time.perf_counter()
-    if not published_db.exists():
+    published_db = warehouse.published_path()
+    if not warehouse.published_exists():
         raise ReportError(f"report: no published warehouse at {published_db}; run `fragility run` first")
     out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(out_dir / HTML_NAME)
     try:
-        con = duckdb.connect(str(published_db), read_only=True)
-    except duckdb.Error as exc:
+        opened = warehouse.published()
+        con = opened.__enter__()
+    except WarehouseMissing as exc:
+        raise ReportError(f"report: {exc}") from exc
+    except (WarehouseBusy, duckdb.Error) as exc:
         raise ReportError(f"report: cannot open {published_db} read-only: {str(exc).splitlines()[0]}") from exc
     sections: dict[str, str] = {}
     try:
@@ -496,7 +503,7 @@ def render_report(published_db: Path, out_dir: Path) -> Report:
             sections[panel] = (f'<section id="panel-{panel}" data-panel="{panel}"><h2>{TITLES[panel]}</h2>'
                                f"{body}{extra}</section>")
     finally:
-        con.close()
+        opened.__exit__(None, None, None)
     if report.composite is not None:
         composite_kpi = (f'<b id="latest-composite" data-value="{report.composite!r}">{fmt(report.composite)}</b>'
                          "of 100")

@@ -1,6 +1,15 @@
-"""Dagster resources: the one DuckDB writer and the run's settings."""
+"""Dagster resources: the warehouse (the one way into DuckDB) and the run's settings.
+
+Every DuckDB connection of the code location is opened here: the pipeline's writer, the read-only looks of
+sensors, planning and summaries, and the published copy analysts read. That is how the one-writer rule
+holds by construction: a writer exists only inside a step that declares the ``duckdb_writer`` pool (the
+assets and checks), and everything else reads.
+"""
+
+from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -9,20 +18,37 @@ from pydantic import PrivateAttr
 from orchestration.settings import Settings, duckdb_memory_limit
 
 
-class WarehouseDuckDB(DuckDBResource):
-    """The working database's one writer, opened once per run rather than once per step.
+class WarehouseBusy(RuntimeError):
+    """Another process writes the working database; a reader should come back later."""
 
-    Upstream opens and closes the file in every step: at x100 that is about 0.1 s each (the catalog of a
-    450 MB file is read, and closing checkpoints), over 20 steps in a daily refresh. Within a run (the
-    in-process executor builds resources once per run) this keeps one handle and gives each step its own
-    cursor, so a step's transaction and temporary objects still end with the step. ``release()`` closes the
-    handle: before another process opens the file (the dbt step), before publish copies it, after a step
-    that failed (the next one starts from a fresh handle), and at the end of the run. Outside a run (a
-    sensor, a script) each use opens and closes the file as upstream does, and closes it on failure too.
+
+class WarehouseMissing(RuntimeError):
+    """There is nothing to read yet (no working or no published database)."""
+
+
+class WarehouseDuckDB(DuckDBResource):
+    """The warehouse: the working database's one writer, read-only looks, and the published copy.
+
+    The writer is opened once per run rather than once per step. Upstream opens and closes the file in every
+    step: at x100 that is about 0.1 s each (the catalog of a 450 MB file is read, and closing checkpoints),
+    over 20 steps in a daily refresh. Within a run (the in-process executor builds resources once per run)
+    this keeps one handle and gives each step its own cursor, so a step's transaction and temporary objects
+    still end with the step. ``release()`` closes the handle: before another process opens the file (the dbt
+    step), before publish copies it, after a step that failed (the next one starts from a fresh handle) and
+    at the end of the run. Outside a run (a sensor, a script) each use opens and closes the file.
     """
+
+    published_database: str = ""  # the analysts' copy; "" = beside the working database's folder
 
     _handle: list = PrivateAttr(default_factory=list)  # the open connection while a run holds the file
     _in_run: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> WarehouseDuckDB:
+        return cls(database=str(settings.build_db), published_database=str(settings.published_db),
+                   connection_config={"memory_limit": duckdb_memory_limit()})
+
+    # ------------------------------------------------------------------------------------------- writer
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._in_run = True
@@ -32,12 +58,14 @@ class WarehouseDuckDB(DuckDBResource):
 
     @contextlib.contextmanager
     def get_connection(self):
+        """The writer (only steps in the ``duckdb_writer`` pool call this)."""
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         if not self._in_run:
-            with super().get_connection() as conn:
-                try:
-                    yield conn
-                finally:
-                    conn.close()  # closing twice (here, then upstream on success) is harmless
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                conn.close()
             return
         if not self._handle:
             self._handle.append(self._open())
@@ -53,16 +81,95 @@ class WarehouseDuckDB(DuckDBResource):
     def _open(self):
         """As upstream opens it: its configuration, and retries while another process holds the file."""
         import duckdb
-        from dagster._utils.backoff import backoff
+        from dagster._utils.backoff import backoff  # upstream's own retry, as DuckDBResource uses it
 
-        return backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException), max_retries=10,
-                       kwargs={"database": self.database, "read_only": False,
+        return backoff(fn=connect_file, retry_on=(RuntimeError, duckdb.IOException), max_retries=10,
+                       kwargs={"path": self.database, "read_only": False,
                                "config": {"custom_user_agent": "dagster", **self.connection_config}})
 
     def release(self) -> None:
         """Close this process's handle on the working database (nothing happens if none is open)."""
         while self._handle:
             self._handle.pop().close()
+
+    # ------------------------------------------------------------------------------------------- readers
+
+    def exists(self) -> bool:
+        return Path(self.database).exists()
+
+    @contextlib.contextmanager
+    def read_only(self):
+        """A read-only look at the working database, for sensors, planning and summaries.
+
+        Inside a run that holds the writer, a cursor on it (DuckDB refuses a second, read-only, handle on a
+        file this process has open). Otherwise one attempt, no retries: ``WarehouseBusy`` when another
+        process writes it, ``WarehouseMissing`` when there is no working database yet.
+        """
+        if self._handle:
+            cursor = self._handle[0].cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+        if not self.exists():
+            raise WarehouseMissing(f"no working database at {self.database} yet; run `fragility run` first")
+        con = _connect_reader(self.database, self.connection_config)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def published_path(self) -> Path:
+        return Path(self.published_database) if self.published_database else (
+            Path(self.database).parent.parent / Path(self.database).name)
+
+    def published_exists(self) -> bool:
+        return self.published_path().exists()
+
+    @contextlib.contextmanager
+    def published(self):
+        """A read-only connection to the published copy: what analysts see."""
+        path = self.published_path()
+        if not path.exists():
+            raise WarehouseMissing(f"no published warehouse at {path}; run `fragility run` first")
+        con = _connect_reader(str(path), self.connection_config)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------------------------------- publish
+
+    def publish(self):
+        """Checkpoint the working database, copy it, verify the copy and swap it in (orchestration.publish)."""
+        from orchestration.publish import publish
+
+        self.release()  # publish checkpoints and copies the file: no handle of this process may be open on it
+        return publish(Path(self.database), self.published_path(), connect_file)
+
+    # ------------------------------------------------------------------------------------------- dbt
+
+    def dbt_env(self) -> dict[str, str]:
+        """What the dbt profile (dbt_project/profiles.yml) reads: dbt opens the warehouse from its own process."""
+        return {"FRAGILITY_BUILD_DB": self.database,
+                "FRAGILITY_DUCKDB_MEMORY_LIMIT": str(self.connection_config.get("memory_limit", ""))}
+
+
+def connect_file(path: str, read_only: bool = False, config: dict | None = None):
+    """The one call that opens a DuckDB file in the code location (see the module docstring)."""
+    import duckdb
+
+    return duckdb.connect(path, read_only=read_only, config=config or {})
+
+
+def _connect_reader(path: str, connection_config: dict):
+    import duckdb
+
+    try:
+        return connect_file(path, read_only=True, config=dict(connection_config))
+    except duckdb.IOException as exc:  # a lock held by another process: its message names the holder
+        raise WarehouseBusy((str(exc).splitlines() or ["locked"])[0][:200]) from exc
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -76,21 +183,38 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def settings(self) -> Settings:
         import datetime as dt
-        from pathlib import Path
 
         return Settings(Path(self.home), self.source, Path(self.files_dir) if self.files_dir else None, self.scale,
                         dt.date.fromisoformat(self.as_of) if self.as_of else None)
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> PipelineSettings:
+        return cls(home=str(settings.home), source=settings.source,
+                   files_dir=str(settings.files_dir) if settings.files_dir else None, scale=settings.scale,
+                   as_of=settings.as_of.isoformat() if settings.as_of else None)
 
-def build_resources(settings: Settings) -> dict[str, object]:
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    return {
-        # Every DuckDB write in the Dagster process goes through this resource.
-        "duckdb": WarehouseDuckDB(database=str(settings.build_db),
-                                  connection_config={"memory_limit": duckdb_memory_limit()}),
-        "pipeline": PipelineSettings(
-            home=str(settings.home), source=settings.source,
-            files_dir=str(settings.files_dir) if settings.files_dir else None, scale=settings.scale,
-            as_of=settings.as_of.isoformat() if settings.as_of else None,
-        ),
-    }
+
+class GreatExpectations(dg.ConfigurableResource):
+    """Great Expectations in a worker process for the length of a run (expectations.gx_worker).
+
+    ``import great_expectations`` costs 6-8 s of CPU. Started when a run that has checks starts, the worker
+    imports it on the other core while the run's first steps (ingest, dbt) work, whoever launched the run.
+    Outside a run, or if the worker cannot start, suites validate in the caller's process.
+    """
+
+    _worker: list = PrivateAttr(default_factory=list)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from expectations.gx_worker import GxWorker
+
+        try:
+            self._worker.append(GxWorker())
+        except OSError as exc:  # no process to spare: validate in this one
+            context.log.warning(f"Great Expectations worker not started ({exc}); validating in the run's process")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        while self._worker:
+            self._worker.pop().close()
+
+    def worker(self):
+        return self._worker[0] if self._worker else None

@@ -1,10 +1,11 @@
-"""When each asset runs: raw ingests on schedules timed to publication, everything downstream by declarative
-automation, and freshness policies on the marts.
+"""When each asset runs: raw ingests on schedules timed to publication, the build after them, and freshness
+policies on the marts.
 
-Only raw assets are scheduled (one multi-asset per source, keyed ``raw/<source>__<entity>``); dbt models,
-``warehouse/published`` and ``reports/dashboard`` follow through ``AutomationCondition.eager()``: a model is
-requested once any parent has new data and none is still running, so a schedule never has to know the DAG.
-FRED is driven by its release calendar instead (``orchestration.sensors``), plus the H.4.1 schedule below.
+Only raw assets are scheduled (one multi-asset per source, keyed ``raw/<source>__<entity>``). The build
+(dbt models, their checks, ``warehouse/published``) follows through the ``build_on_new_data`` sensor
+(orchestration.build_sensor), which plans it exactly as `fragility run` does after its ingest; the dashboard
+follows publish through ``AutomationCondition.eager()``. FRED is driven by its release calendar instead
+(``orchestration.sensors``), plus the H.4.1 schedule below.
 
 Every time is stated with its timezone: sources publish on US Eastern time (America/New_York), not UTC.
 """
@@ -17,11 +18,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from ingestion.ingest import Source
-
-EASTERN = "America/New_York"
-
-# Layers that follow their parents automatically; raw assets are triggered by schedules and sensors.
-AUTOMATED_GROUPS = ("staging", "intermediate", "marts", "publish", "reports")
+from orchestration.constants import EASTERN, REPORTS_GROUP, SOURCE_TAG, TRIGGER_TAG
 
 # Marts must hold the morning's data on business days: materialised in the 24 h before 10:00 Eastern.
 MARTS_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 10 * * 1-5", lower_bound_delta=dt.timedelta(hours=24),
@@ -84,13 +81,12 @@ def daily_source_schedule(source: Source, pub: Publication) -> dg.ScheduleDefini
         execution_timezone=pub.timezone,
         target=source_selection(source),
         description=f"Ingest `{source.name}` ({pub.timezone}): {pub.why}. Each tick loads the partition of that "
-        "publication day; downstream models follow by automation.",
+        "publication day; the build follows (build_on_new_data).",
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     def _on_publication(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         day = context.scheduled_execution_time.astimezone(ZoneInfo(pub.timezone)).date().isoformat()
-        return dg.RunRequest(partition_key=day,
-                             tags={"fragility/trigger": "schedule", "fragility/source": source.name})
+        return dg.RunRequest(partition_key=day, tags={TRIGGER_TAG: "schedule", SOURCE_TAG: source.name})
 
     return _on_publication
 
@@ -105,8 +101,8 @@ def source_schedule(source: Source) -> dg.ScheduleDefinition:
         cron_schedule=crons[0] if len(crons) == 1 else crons,
         execution_timezone=pub.timezone,
         target=source_selection(source),
-        tags={"fragility/trigger": "schedule", "fragility/source": source.name},
-        description=f"Ingest `{source.name}` ({pub.timezone}): {pub.why}. Downstream models follow by automation.",
+        tags={TRIGGER_TAG: "schedule", SOURCE_TAG: source.name},
+        description=f"Ingest `{source.name}` ({pub.timezone}): {pub.why}. The build follows (build_on_new_data).",
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
 
@@ -117,7 +113,7 @@ def h41_schedule(fred: Source) -> dg.ScheduleDefinition:
         cron_schedule="45 16 * * 4",
         execution_timezone=EASTERN,
         target=source_selection(fred),
-        tags={"fragility/trigger": "schedule", "fragility/source": fred.name,
+        tags={TRIGGER_TAG: "schedule", SOURCE_TAG: fred.name,
               "fragility/release_id": str(H41_RELEASE_ID)},
         description="Ingest FRED after the Fed's H.4.1 (balance sheet, reserves, TGA), published Thursdays at "
         "16:30 America/New_York; holiday shifts are caught by the release-calendar sensor.",
@@ -132,28 +128,26 @@ def build_schedules(sources: tuple[Source, ...]) -> list[dg.ScheduleDefinition]:
     return out
 
 
-def with_automation(spec: dg.AssetSpec) -> dg.AssetSpec:
-    """Eager automation on every non-raw asset (unless one is already set); freshness policies on the marts."""
-    if spec.group_name not in AUTOMATED_GROUPS:
-        return spec
-    if spec.automation_condition is None:
+def with_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Freshness policies on the marts; the dashboard follows publish by eager automation."""
+    if spec.group_name == REPORTS_GROUP and spec.automation_condition is None:
         spec = spec.replace_attributes(automation_condition=dg.AutomationCondition.eager())
     if spec.group_name == "marts":
         spec = dg.apply_freshness_policy(spec, MARTS_FRESHNESS, overwrite_existing=False)
     return spec
 
 
-def apply_automation(assets: list) -> list:
-    """The assets with ``with_automation`` applied to every spec (multi-assets such as dbt's included)."""
-    return list(dg.map_asset_specs(with_automation, assets))
+def apply_policies(assets: list) -> list:
+    """The assets with ``with_policies`` applied to every spec (multi-assets such as dbt's included)."""
+    return list(dg.map_asset_specs(with_policies, assets))
 
 
 def automation_sensor() -> dg.AutomationConditionSensorDefinition:
-    """Evaluates the automation conditions (on by default: it only reacts to upstream materialisations)."""
+    """Evaluates the dashboard's automation condition (on by default: it only reacts to publish)."""
     return dg.AutomationConditionSensorDefinition(
-        "downstream_automation",
-        target=dg.AssetSelection.groups(*AUTOMATED_GROUPS),
+        "dashboard_after_publish",
+        target=dg.AssetSelection.groups(REPORTS_GROUP),
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=60,
-        description="Runs dbt models, publish and the dashboard once their parents have new data.",
+        description="Renders the dashboard once a new warehouse is published.",
     )

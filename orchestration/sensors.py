@@ -6,16 +6,17 @@ Release calendar
     ``raw.fred__observations`` (``realtime_start >= scheduled date`` for any series of the release).
 
     * arrived: recorded (``arrived = true``), nothing requested;
-    * not arrived, never tried: request the FRED ingest (only ``raw/fred__*``; the dbt models, publish and
-      the dashboard follow by automation);
+    * not arrived, never tried: request the FRED ingest (``raw/fred__*``; the build follows through the
+      ``build_on_new_data`` sensor, orchestration.build_sensor);
     * still not arrived an hour after a fetch: the release is **late**. Recorded (``arrived = false``) and
       requested again, up to ``MAX_ATTEMPTS`` fetches; between tries the tick is skipped with the reason.
       A late release is never a failure;
     * cancelled (the maintained list says it will never come, and says so by now): recorded, no more tries.
 
     Every verdict is a row of ``main.release_checks(release_id, scheduled_date, checked_at, arrived)`` in the
-    working database, written through the DuckDB resource (one Arrow bulk insert per tick), which the fog
-    layer reads. ``checked_at`` is UTC. State between ticks lives in the cursor (JSON).
+    working database. The sensor only reads the warehouse: the verdicts travel in the run it requests, and the
+    ``main/release_checks`` asset writes them (one Arrow bulk insert) in the writer pool like every other
+    write. ``checked_at`` is UTC. State between ticks lives in the cursor (JSON).
 
 Run failures
     One line per failed run, naming the step and the innermost error, in the daemon's log and in
@@ -32,12 +33,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import duckdb as duckdb_lib  # the resource parameter below is named `duckdb`
-from dagster_duckdb import DuckDBResource
 
 from ingestion.ingest import Source
+from orchestration.constants import EASTERN as EASTERN_NAME
+from orchestration.constants import SOURCE_TAG, TRIGGER_TAG
+from orchestration.resources import WarehouseBusy, WarehouseDuckDB, WarehouseMissing
 
-EASTERN = ZoneInfo("America/New_York")
+EASTERN = ZoneInfo(EASTERN_NAME)
+RELEASE_CHECKS_KEY = dg.AssetKey(["main", "release_checks"])  # the asset that writes the verdicts
 # Usual FRED posting time (Eastern) per release id; anything else: DEFAULT_RELEASE_TIME.
 RELEASE_TIMES: dict[int, dt.time] = {
     10: dt.time(8, 30),   # CPI (BLS)
@@ -247,16 +250,9 @@ def fred_run_in_progress(instance: dg.DagsterInstance) -> str | None:
     return runs[0].dagster_run.run_id if runs else None
 
 
-def writer_busy(database: str) -> str | None:
-    """A one-shot probe (the resource's own connect retries for up to ~100 s, longer than a sensor tick may take):
-    the lock message when another process holds the working database, else None."""
-    try:
-        duckdb_lib.connect(database, read_only=True).close()
-    except duckdb_lib.IOException as exc:
-        return (str(exc).splitlines() or ["locked"])[0][:200]
-    except duckdb_lib.Error:  # e.g. already open in this process with another configuration: not another writer
-        return None
-    return None
+def verdict_rows(rows: list[tuple[int, dt.date, dt.datetime, bool]]) -> list[list]:
+    """Verdicts as run config for the ``main/release_checks`` asset (orchestration.assets.release_checks)."""
+    return [[r[0], r[1].isoformat(), r[2].astimezone(dt.UTC).isoformat(), bool(r[3])] for r in rows]
 
 
 def build_release_calendar_sensor(
@@ -264,55 +260,62 @@ def build_release_calendar_sensor(
 ) -> dg.SensorDefinition:
     """The FRED release-calendar sensor; ``clock`` is injectable so tests can set the time."""
     keys = [dg.AssetKey(t.asset_path) for t in fred.tables]
+    op_config_key = "__".join(RELEASE_CHECKS_KEY.path)
 
     @dg.sensor(
         name="fred_release_calendar",
-        target=dg.AssetSelection.assets(*keys),
+        target=dg.AssetSelection.assets(*keys, RELEASE_CHECKS_KEY),
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description="Requests the FRED ingest when a release on FRED's calendar should be out (America/New_York "
         "posting times + 45 min); retries hourly while it is late and records each verdict in "
-        "main.release_checks. Downstream models follow by automation.",
+        "main.release_checks. The build follows through the build_on_new_data sensor.",
     )
-    def fred_release_calendar(context: dg.SensorEvaluationContext, duckdb: DuckDBResource):
+    def fred_release_calendar(context: dg.SensorEvaluationContext, duckdb: WarehouseDuckDB):
+        import duckdb as duckdb_lib
+
         now = clock()
         today = now.astimezone(EASTERN).date()
         cursor = Cursor.load(context.cursor)
-        if not Path(duckdb.database).exists():
-            return dg.SkipReason(f"no working database at {duckdb.database} yet; run `fragility run` first")
         running = fred_run_in_progress(context.instance)
         if running:
             return dg.SkipReason(f"a FRED ingest is already running (run {running[:8]}); checking after it ends")
-        busy = writer_busy(duckdb.database)
-        if busy:
-            return dg.SkipReason(f"working database busy ({busy}); checking again next tick")
         try:
-            with duckdb.get_connection() as con:
+            with duckdb.read_only() as con:
                 if not _table_exists(con, "raw", "fred__release_dates"):
                     return dg.SkipReason("no FRED release calendar loaded yet (raw.fred__release_dates); "
                                          "materialise the FRED ingest once")
                 fetch, waiting, rows = evaluate_calendar(con, cursor, now)
-                record_checks(con, rows)
-        except duckdb_lib.Error as exc:  # a busy writer or a broken file: skip this tick, do not fail it
+        except WarehouseMissing as exc:
+            return dg.SkipReason(str(exc))
+        except WarehouseBusy as exc:
+            return dg.SkipReason(f"working database busy ({exc}); checking again next tick")
+        except duckdb_lib.Error as exc:  # a broken file: skip this tick, do not fail it
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             return dg.SkipReason(f"working database unavailable ({type(exc).__name__}: {first}); next tick")
-        recorded = sum(1 for r in rows if r[3])
+        config = {"ops": {op_config_key: {"config": {"verdicts": verdict_rows(rows)}}}}
+        stamp = f"{now.astimezone(EASTERN):%Y%m%dT%H%M}"
         if fetch:
             attempt = max(cursor.pending[d.key]["attempts"] for d in fetch)
             releases = ",".join(d.key for d in fetch)
             request = dg.RunRequest(
-                run_key=f"fred-calendar:{now.astimezone(EASTERN):%Y%m%dT%H%M}:{releases}",
-                asset_selection=keys,
-                tags={"fragility/trigger": "release_calendar", "fragility/source": "fred",
+                run_key=f"fred-calendar:{stamp}:{releases}",
+                asset_selection=[*keys, RELEASE_CHECKS_KEY], run_config=config,
+                tags={TRIGGER_TAG: "release_calendar", SOURCE_TAG: "fred",
                       "fragility/releases": releases[:200],
                       "fragility/attempt": str(attempt)},
             )
             context.log.info(f"fetching FRED for {len(fetch)} release(s) due: " + "; ".join(d.label for d in fetch))
             return dg.SensorResult(run_requests=[request], cursor=cursor.dump(today))
+        if rows:  # verdicts only: a small run records them
+            arrived_now = sum(1 for r in rows if r[3])
+            context.log.info(f"{arrived_now} due release(s) arrived, {len(rows) - arrived_now} late or cancelled; "
+                             "recording them in main.release_checks")
+            request = dg.RunRequest(run_key=f"fred-calendar-verdicts:{stamp}", asset_selection=[RELEASE_CHECKS_KEY],
+                                    run_config=config, tags={TRIGGER_TAG: "release_calendar"})
+            return dg.SensorResult(run_requests=[request], cursor=cursor.dump(today))
         if waiting:
             reason = "; ".join(waiting[:3]) + (f"; and {len(waiting) - 3} more" if len(waiting) > 3 else "")
-        elif recorded:
-            reason = f"{recorded} due release(s) arrived; recorded in main.release_checks"
         else:
             reason = f"no FRED release due as of {now.astimezone(EASTERN):%Y-%m-%d %H:%M} America/New_York"
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor.dump(today))

@@ -47,6 +47,11 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse: its partial-parse state and the last build's dbt.log."""
+        return self.home / "build" / "dbt"
+
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("FRAGILITY_HOME", "warehouse")).expanduser().resolve()
@@ -65,9 +70,9 @@ class Settings:
         return cls(home, source, Path(files_dir).resolve() if files_dir else None, scale, day)
 
     def export(self) -> dict[str, str]:
-        """The environment that reproduces these settings (for the dbt subprocess and the UI)."""
+        """The environment that reproduces these settings in another process (the UI's code server)."""
         env = {"FRAGILITY_HOME": str(self.home), "FRAGILITY_SOURCE": self.source,
-               "FRAGILITY_SCALE": str(self.scale), "FRAGILITY_BUILD_DB": str(self.build_db)}
+               "FRAGILITY_SCALE": str(self.scale), "DAGSTER_HOME": str(self.dagster_home)}
         if self.files_dir:
             env["FRAGILITY_FILES_DIR"] = str(self.files_dir)
         if self.as_of:

@@ -1,7 +1,7 @@
 {#-
   Incremental models recompute only the days that new data can change.
 
-  The orchestrator passes `recompute_from` (FRAGILITY_RECOMPUTE_FROM, or --vars) (orchestration/fingerprint.py, `plan`): the earliest day on
+  The dbt step passes `recompute_from` (FRAGILITY_RECOMPUTE_FROM, or --vars) (orchestration/planning.py, `plan`): the earliest day on
   which a raw row loaded since the last publish became known. An as-known row for day D uses only what
   was published by D, so rows before `recompute_from` cannot change and are kept. The revised view
   re-reads every vintage, so its rows (view_name = 'revised') are always recomputed. Without the
@@ -13,7 +13,8 @@
   where). Every such model has `as_of_date` and, before any `exclude`, `view_name` in scope.
 -#}
 
-{#- Read from the environment at execution time only (FRAGILITY_RECOMPUTE_FROM, set by the orchestrator):
+{#- Read from the environment at execution time only (FRAGILITY_RECOMPUTE_FROM, set for this invocation by the dbt
+    step through orchestration/dbt_client.py):
     a --vars value that changes every run would make dbt parse the whole project again each time. -#}
 {% macro recompute_from() -%}
     {%- set day = var('recompute_from', none) or (env_var('FRAGILITY_RECOMPUTE_FROM', '') if execute else '') or none -%}

@@ -1,23 +1,28 @@
-"""dbt models as Dagster assets (dagster-dbt): keys and groups by layer, dbt tests as asset checks."""
+"""dbt models as Dagster assets (dagster-dbt): keys and groups by layer, dbt tests as asset checks.
 
+The one dbt step plans its own invocation (orchestration.planning), whoever launched it: the CLI, a sensor
+tick or the UI get the same ``recompute_from``, the same full-refresh decision and the same dbt arguments.
+"""
 
+import hashlib
+import json
 import os
-import shutil
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.assets.ingestion import WRITER_POOL
-from orchestration.resources import WarehouseDuckDB
+from orchestration import planning
+from orchestration.constants import DBT_LAYERS, DBT_PROJECT_DIR, WRITER_POOL
+from orchestration.resources import PipelineSettings, WarehouseDuckDB
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-LAYERS = ("staging", "intermediate", "marts")
+ENV_FILE = "fragility_env.json"  # in the invocation's target folder: what the `fragility-dbt` client adds to dbt's env
+RECOMPUTE_ENV = "FRAGILITY_RECOMPUTE_FROM"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
@@ -39,11 +44,18 @@ def ensure_manifest(project: DbtProject = dbt_project) -> None:
 
 
 class FragilityTranslator(DagsterDbtTranslator):
-    """Models are keyed and grouped by layer: staging/stg_..., intermediate/int_..., marts/fct_..."""
+    """Models are keyed and grouped by layer (staging/stg_..., intermediate/int_..., marts/fct_...); their code
+    version is dbt's checksum of the SQL with its config and the project macros it calls, so Dagster shows a
+    model whose code changed as stale, as the planner treats it."""
+
+    def __init__(self, manifest: Mapping[str, Any] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._macros = {uid: m.get("macro_sql", "") for uid, m in (manifest or {}).get("macros", {}).items()
+                        if m.get("package_name") == (manifest or {}).get("metadata", {}).get("project_name")}
 
     def _layer(self, props: Mapping[str, Any]) -> str | None:
         fqn = props.get("fqn") or []
-        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else None
+        return fqn[1] if len(fqn) > 2 and fqn[1] in DBT_LAYERS else None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         layer = self._layer(dbt_resource_props)
@@ -67,19 +79,30 @@ class FragilityTranslator(DagsterDbtTranslator):
             tags["loop"] = loop
         return tags
 
-
-translator = FragilityTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        h = hashlib.sha256((dbt_resource_props.get("checksum") or {}).get("checksum", "").encode())
+        h.update(json.dumps(dbt_resource_props.get("config") or {}, sort_keys=True, default=str).encode())
+        for uid in sorted((dbt_resource_props.get("depends_on") or {}).get("macros") or []):
+            h.update(f"{uid}:{self._macros.get(uid, '')}".encode())  # other packages' macros: by name only
+        return h.hexdigest()[:16]
 
 
 class FragilityDbtCli(DbtCliResource):
-    """``DbtCliResource`` without the two things it does before every invocation that this project never uses.
+    """dagster-dbt's resource, run in one folder per warehouse, without two costs this project never needs.
 
-    Upstream runs ``dbt --version`` in a subprocess to learn the version (a second Python start and dbt
-    import, about 3 s here) and builds an in-process dbt adapter for row-count and column metadata we do
-    not fetch (about 4 s). dbt-core is a locked dependency of this environment, so its version is read
-    from the package metadata instead, and no adapter is made. Measured: an incremental dbt step went
-    from 25 s to 17 s.
+    * Every invocation uses ``target_dir`` (``HOME/build/dbt``), so dbt's partial-parse state stays beside the
+      warehouse it was parsed for: dbt reuses a parse only for the same profile, and the profile's database is
+      per home. ``dbt.log`` there is the last build's log.
+    * The warehouse's settings reach dbt's profile through ``ENV_FILE`` in that folder, which the
+      ``fragility-dbt`` client (this resource's executable) adds to dbt's environment: nothing is passed
+      through this process's ``os.environ``.
+    * Upstream runs ``dbt --version`` in a subprocess before every invocation (a second dbt import, about
+      3 s here) and builds an in-process adapter for row-count and column metadata we do not fetch (about
+      4 s). dbt-core is a locked dependency, so its version is read from the package metadata, and no
+      adapter is made.
     """
+
+    target_dir: str = ""
 
     @property
     def _cli_version(self):
@@ -92,137 +115,98 @@ class FragilityDbtCli(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):
         return None  # the invocation accepts no adapter; only metadata fetching needs one
 
-    def cli(self, args, *, context=None, target_path=None, **kwargs):
-        """Start dbt with this warehouse's own partial-parse state (see `partial_parse_cache`)."""
-        if target_path is None:
-            target_path = self._get_unique_target_path(context=context)
-        seed_partial_parse(Path(self.project_dir) / target_path, Path(self.project_dir))
-        return super().cli(args, context=context, target_path=target_path, **kwargs)
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
-
-
-def partial_parse_cache() -> Path | None:
-    """dbt's parse state for the warehouse the profile points at, kept beside that database.
-
-    dbt reuses a parse only when the profile is unchanged, and the profile's DuckDB path is per home:
-    the project's own `target/partial_parse.msgpack` (written by `dbt parse` for whichever home ran it
-    first) made every build re-parse all 56 models, 186 tests and 526 macros (about 6 s). A state kept
-    next to the database it was parsed for matches the profile of every later build of that home.
-    """
-    db = os.environ.get("FRAGILITY_BUILD_DB")
-    return Path(db).with_name("dbt_" + PARTIAL_PARSE) if db else None
-
-
-def seed_partial_parse(target: Path, project_dir: Path) -> None:
-    """Put this warehouse's parse state where dbt will look (dagster-dbt copies the project's only if none)."""
-    import msgpack
-
-    cache = partial_parse_cache()
-    if cache is None or not cache.exists():
-        return
-    try:
-        state = msgpack.unpackb(cache.read_bytes(), raw=False, strict_map_key=False)
-    except Exception:  # unreadable: dbt parses from scratch, and the build writes a fresh one
-        return
-    # A seed's parse holds its absolute root path, which is wrong if the project moved since: then, as
-    # dagster-dbt does for the project's state, its checksum is voided and dbt re-parses the seed. Not
-    # always, as dagster-dbt does: that re-parse also re-reads the seed's schema file and its tests (1 s).
-    root = str(project_dir.resolve())
-    for entry in state.get("files", {}).values():
-        if entry.get("parse_file_type") == "seed" and (entry.get("path") or {}).get("project_root") != root:
-            entry["checksum"] = {"name": "sha256", "checksum": "0" * 64}
-    target.mkdir(parents=True, exist_ok=True)
-    (target / PARTIAL_PARSE).write_bytes(msgpack.packb(state))
-
-
-def _keep_beside_database(written: Path, name: str) -> None:
-    """Copy a file dbt wrote in an invocation's target next to the warehouse it was written for, atomically."""
-    cache = partial_parse_cache()
-    if cache is None or not written.exists() or not cache.parent.is_dir():
-        return
-    kept = cache.with_name(name)
-    tmp = kept.with_name(name + ".tmp")
-    shutil.copyfile(written, tmp)
-    os.replace(tmp, kept)  # a reader never sees half a file
-
-
-def keep_partial_parse(target: Path) -> None:
-    """Keep the parse state dbt wrote in this invocation's target for the next build of the same warehouse."""
-    _keep_beside_database(target / PARTIAL_PARSE, "dbt_" + PARTIAL_PARSE)
-
-
-def keep_dbt_log(target: Path, *, failed: bool, log) -> None:
-    """Keep dbt's log of the build beside the database, and drop the invocation's target folder unless the
-    build failed (its compiled SQL is then worth reading). dagster-dbt makes one folder per run and never
-    removes it, so they piled up in the project, a few MB each."""
-    _keep_beside_database(target / "dbt.log", "dbt.log")
-    if not failed:
-        shutil.rmtree(target, ignore_errors=True)
-    else:
-        log.info(f"dbt's files of the failed build are kept in {target}")
+    def invoke(self, args: list[str], *, context: dg.AssetExecutionContext, env: Mapping[str, str]):
+        """``dbt <args>`` for this step, in ``target_dir``, with ``env`` added to dbt's environment."""
+        target = Path(self.target_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "dbt.log").unlink(missing_ok=True)  # dbt appends: keep the last build's log only
+        env_file = target / ENV_FILE
+        fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(dict(env), out)
+        return self.cli(args, context=context, target_path=target)
 
 
 class DbtBuildConfig(dg.Config):
-    """How much the incremental models recompute (`fragility run` sets it from orchestration.fingerprint.plan)."""
+    """``full_refresh`` forces a full build (`fragility run --rebuild`); otherwise the step plans its build."""
 
-    recompute_from: str | None = None  # YYYY-MM-DD: keep the as-known rows before this day
-    full_refresh: bool = False  # rebuild the incremental models from nothing (after a model changed)
-    # Unit tests check the SQL against fixed fixtures, not the data. `fragility run` builds incrementally only
-    # when no model, macro or test changed since the last publish (whose build ran them), so it skips them then.
-    unit_tests: bool = True
-
-    def args(self) -> list[str]:
-        # No manifest.json or run_results.json: dagster-dbt reads dbt's event stream, not those files, and
-        # dbt wrote the 2 MB manifest twice per build (1 s). The definitions use `dbt parse`'s manifest.
-        # One dbt.log per build, whole: past 10 MB (about 350 nodes at debug level) dbt rolls it over and
-        # HOME/build/dbt.log would keep only the tail of the build.
-        args = ["build", "--no-write-json", "--log-file-max-bytes", "0",
-                *(["--full-refresh"] if self.full_refresh else [])]
-        return args if self.unit_tests else [*args, "--exclude-resource-type", "unit_test"]
-
-    def env(self) -> dict[str, str]:
-        """The day reaches dbt as an environment variable read at execution (dbt re-parses on new --vars)."""
-        import datetime as dt
-
-        if self.full_refresh or not self.recompute_from:
-            return {RECOMPUTE_ENV: ""}
-        return {RECOMPUTE_ENV: dt.date.fromisoformat(self.recompute_from).isoformat()}  # a date, nothing else
+    full_refresh: bool = False
 
 
-RECOMPUTE_ENV = "FRAGILITY_RECOMPUTE_FROM"
+def dbt_args(build_plan: planning.Plan) -> list[str]:
+    """The dbt invocation for a plan. No manifest.json or run_results.json: dagster-dbt reads dbt's event
+    stream, not those files, and dbt wrote the 2 MB manifest twice per build (1 s); the definitions use
+    `dbt parse`'s manifest. One dbt.log per build, whole: past 10 MB (about 350 nodes at debug level) dbt
+    rolls it over and would keep only the tail of the build. Unit tests check the SQL against fixed
+    fixtures, not the data: they run when the code changed (a full build), not on a new day."""
+    args = ["build", "--no-write-json", "--log-file-max-bytes", "0"]
+    if build_plan.kind == "full":
+        return [*args, "--full-refresh"]
+    return [*args, "--exclude-resource-type", "unit_test"]
+
+
+def dbt_env(warehouse: WarehouseDuckDB, build_plan: planning.Plan) -> dict[str, str]:
+    day = build_plan.recompute_from if build_plan.kind == "incremental" else None
+    return {**warehouse.dbt_env(), RECOMPUTE_ENV: day.isoformat() if day else ""}
+
+
+class _Manifest:
+    """The parsed manifest, read once per process."""
+
+    @cached_property
+    def data(self) -> dict:
+        ensure_manifest()
+        return json.loads(Path(dbt_project.manifest_path).read_text())
+
+
+MANIFEST = _Manifest()
+
+
+def plan_build(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, pipeline: PipelineSettings,
+               forced: bool) -> planning.Plan:
+    """The step's plan (the same function the CLI and the build sensor select with), recorded in the
+    working database for publish."""
+    code = planning.current_code(pipeline.settings())
+    with warehouse.get_connection() as con:
+        if forced:
+            build_plan = planning.Plan("full", reasons=("asked for (fragility run --rebuild / full_refresh)",),
+                                       state=planning.read_state(con, code))
+        else:
+            build_plan = planning.plan(con, code, planning.published_state(context.instance,
+                                                                           warehouse.published_exists()))
+            if build_plan.kind == "skip":  # launched by hand with nothing new: rebuild as asked, every row
+                build_plan = planning.Plan("incremental", (), None, ("launched with nothing new since the last "
+                                                                     "publish: every row recomputed",),
+                                           build_plan.state)
+        planning.record_plan(con, build_plan, context.run.run_id)
+    return build_plan
 
 
 def build_dbt_assets(project: DbtProject = dbt_project) -> dg.AssetsDefinition:
     ensure_manifest(project)
+    translator = FragilityTranslator(MANIFEST.data, settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=translator,
                 pool=WRITER_POOL, name="fragility_dbt")
     def fragility_dbt(context: dg.AssetExecutionContext, dbt: FragilityDbtCli, duckdb: WarehouseDuckDB,
-                      config: DbtBuildConfig):
-        """`dbt build` of the selected models, then their tests (reported as asset checks). Incremental models
-        recompute the rows from ``recompute_from`` on, or all of them when it is not set."""
-        scope = ("full refresh" if config.full_refresh
-                 else f"from {config.recompute_from}" if config.recompute_from else "all rows")
-        saved = os.environ.get(RECOMPUTE_ENV)
-        os.environ.update(config.env())  # the dbt subprocess inherits it; this process runs one step at a time
-        invocation, finished = None, False
+                      pipeline: PipelineSettings, config: DbtBuildConfig):
+        """`dbt build` of the selected models, then their tests (reported as asset checks), as planned by
+        orchestration.planning: incremental models recompute the rows from ``recompute_from`` on."""
+        build_plan = plan_build(context, duckdb, pipeline, config.full_refresh)
+        context.log.info(f"plan: {build_plan.describe()}")
         duckdb.release()  # dbt opens the file from its own process: DuckDB has one writer
+        invocation = dbt.invoke(dbt_args(build_plan), context=context, env=dbt_env(duckdb, build_plan))
+        scope = {"plan": build_plan.kind, "recomputed": (
+            f"from {build_plan.recompute_from}" if build_plan.recompute_from else
+            "full refresh" if build_plan.kind == "full" else "all rows")}
         try:
-            invocation = dbt.cli(config.args(), context=context)
             for event in invocation.stream():
                 if isinstance(event, dg.Output | dg.AssetMaterialization):
-                    event = event.with_metadata({**event.metadata, "recomputed": scope})
+                    event = event.with_metadata({**event.metadata, **scope})
                 yield event
-            finished = True
         finally:
-            if invocation is not None:  # dbt writes its parse state before it runs anything: keep it on failure too
-                keep_partial_parse(invocation.target_path)
-                keep_dbt_log(invocation.target_path, failed=not finished, log=context.log)
-            if saved is None:
-                os.environ.pop(RECOMPUTE_ENV, None)
-            else:
-                os.environ[RECOMPUTE_ENV] = saved
+            (Path(dbt.target_dir) / ENV_FILE).unlink(missing_ok=True)
+        with duckdb.get_connection() as con:
+            planning.complete_plan(con, context.run.run_id)
 
     return fragility_dbt

@@ -1,15 +1,17 @@
-"""Ingestion assets: one thin multi-asset per source, handing a DuckDB connection to plain ``ingestion`` code."""
+"""Ingestion assets: one thin multi-asset per source, handing a DuckDB connection to plain ``ingestion`` code.
+
+Each raw table reports its content hash ("rows:hash", orchestration.planning.table_version) as its data
+version: Dagster then shows what changed, and the planner compares the same values.
+"""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from ingestion.ingest import Source
 from ingestion.registry import SOURCES
+from orchestration.constants import RAW_GROUP, WRITER_POOL
 from orchestration.partitions import DAILY, SINGLE_RUN, window
-from orchestration.resources import PipelineSettings
-
-RAW_GROUP = "raw"
-WRITER_POOL = "duckdb_writer"  # one DuckDB writer at a time, across runs too
+from orchestration.planning import table_version
+from orchestration.resources import PipelineSettings, WarehouseDuckDB
 
 
 def _spec(path: list[str], description: str, loop: str | None = None) -> dg.AssetSpec:
@@ -27,14 +29,16 @@ def _spec(path: list[str], description: str, loop: str | None = None) -> dg.Asse
     ],
     pool=WRITER_POOL,
 )
-def catalog(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pipeline: PipelineSettings):
+def catalog(context: dg.AssetExecutionContext, duckdb: WarehouseDuckDB, pipeline: PipelineSettings):
     from ingestion.catalog import catalog_tables
     from ingestion.loader import replace_tables
 
     with duckdb.get_connection() as con:
         counts = replace_tables(con, catalog_tables(pipeline.scale))
+        versions = {name: table_version(con, name) for name in counts}
     for name, rows in counts.items():
-        yield dg.MaterializeResult(asset_key=dg.AssetKey(name.split(".")), metadata={"dagster/row_count": rows})
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(name.split(".")), metadata={"dagster/row_count": rows},
+                                   data_version=dg.DataVersion(versions[name]))
 
 
 def build_source_asset(source: Source) -> dg.AssetsDefinition:
@@ -47,7 +51,7 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
         partitions_def=DAILY if source.daily else None,
         backfill_policy=SINGLE_RUN if source.daily else None,
     )
-    def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pipeline: PipelineSettings):
+    def _ingest(context: dg.AssetExecutionContext, duckdb: WarehouseDuckDB, pipeline: PipelineSettings):
         """Land, parse and load the source's payloads in one transaction (all or nothing)."""
         from ingestion.ingest import AcquireContext, run_source
         from ingestion.landing import Landing
@@ -57,13 +61,15 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
         ctx = AcquireContext(settings.source, Landing(settings.home), settings.scale, settings.files_dir, days)
         with duckdb.get_connection() as con:
             report = run_source(con, source, ctx)
-            counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in source.tables}
+            versions = {t.name: table_version(con, t.name) for t in source.tables}
         context.log.info(f"{source.name}: {report.payloads} payloads, {report.skipped} already loaded, "
                          f"inserted {report.rows_inserted}")
         for t in source.tables:
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(t.asset_path),
-                metadata={"dagster/row_count": counts[t.name], "rows_inserted": report.rows_inserted.get(t.name, 0),
+                data_version=dg.DataVersion(versions[t.name]),
+                metadata={"dagster/row_count": int(versions[t.name].split(":")[0]),
+                          "rows_inserted": report.rows_inserted.get(t.name, 0),
                           "payloads": report.payloads, "payloads_already_loaded": report.skipped,
                           "source_mode": settings.source,
                           **{f"rows_skipped: {why}": n for why, n in report.rows_skipped.get(t.name, {}).items()},

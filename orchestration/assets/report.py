@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from orchestration.assets.publish import PUBLISHED_KEY
-from orchestration.resources import PipelineSettings
+from orchestration.constants import REPORTS_GROUP
+from orchestration.planning import PUBLISHED_KEY
+from orchestration.resources import PipelineSettings, WarehouseDuckDB
 
 REPORT_KEY = dg.AssetKey(["reports", "dashboard"])
 
@@ -12,7 +13,7 @@ def build_report_asset() -> dg.AssetsDefinition:
     @dg.asset(
         key=REPORT_KEY,
         deps=[PUBLISHED_KEY],
-        group_name="reports",
+        group_name=REPORTS_GROUP,
         kinds={"python", "html"},
         owners=["team:analytics-engineering"],
         tags={"layer": "reports"},
@@ -20,11 +21,11 @@ def build_report_asset() -> dg.AssetsDefinition:
         "and the fog band, loop heatmap, data fog, concentration and the bitcoin/gold hedge. One self-contained "
         "HTML file plus PNGs in HOME/reports/, read from the published warehouse (read-only).",
     )
-    def dashboard(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    def dashboard(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
+                  duckdb: WarehouseDuckDB) -> dg.MaterializeResult:
         from orchestration.report import fmt, render_report
 
-        settings = pipeline.settings()
-        out = render_report(settings.published_db, settings.home / "reports")
+        out = render_report(duckdb, pipeline.settings().home / "reports")
         context.log.info(f"report: {out.html_path} ({len(out.pngs)} charts, {out.seconds:.1f}s)")
         last5 = "\n".join(f"| {d} | {fmt(c, 2)} | {fmt(f, 2)} | {st} |" for d, c, f, st in out.last_rows)
         return dg.MaterializeResult(metadata={
