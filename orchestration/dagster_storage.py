@@ -107,10 +107,13 @@ event_log_storage:
 
 
 def write_instance_config(dagster_home: Path) -> Path:
-    """The home's dagster.yaml (rewritten only when it differs), with this event log over the stock files."""
+    """The home's dagster.yaml, with this event log over the stock files. Rewritten only when it differs, and
+    never when someone wrote their own (it no longer starts with our first line): theirs is kept as it is."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     text = INSTANCE_YAML.format(runs=dagster_home / "history" / "runs")  # where Dagster keeps them
+    if config.exists() and not config.read_text().startswith(INSTANCE_YAML.splitlines()[0]):
+        return config
     if not config.exists() or config.read_text() != text:
         tmp = config.with_name(".dagster.yaml.tmp")
         tmp.write_text(text)

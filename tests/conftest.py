@@ -30,7 +30,7 @@ def dbt_manifest() -> Path:
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory, dbt_manifest) -> Path:
     """One full `fragility run` on the sample data, shared by the read-only end-to-end tests."""
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)

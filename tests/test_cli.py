@@ -43,7 +43,7 @@ def test_sql_reads_the_published_copy(built_home):
 def test_a_second_run_on_the_same_home_is_refused_in_one_line(tmp_path):
     import multiprocessing as mp
 
-    from orchestration.runner import home_lock
+    from orchestration.execution import home_lock
     from orchestration.settings import Settings
 
     # Another process holds the home's run lock, as a running `fragility run` does.

@@ -210,7 +210,7 @@ def sha256(path: Path) -> str:
 
 
 def test_a_failing_blocking_check_stops_dbt_and_publish_and_is_named_in_one_line(scratch_home):
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     published = scratch_home / "fragility.duckdb"
     before = sha256(published)
@@ -231,7 +231,7 @@ def test_a_failing_blocking_check_stops_dbt_and_publish_and_is_named_in_one_line
 
 def test_warnings_do_not_block_but_are_reported(scratch_home):
     """A series that stops updating, and a release the source cancelled that is not on the list."""
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     con = duckdb.connect(str(scratch_home / "build" / "fragility.duckdb"))
     con.execute("DELETE FROM raw.fred__observations WHERE series_id = 'WALCL' AND obs_date >= DATE '2025-09-01'")

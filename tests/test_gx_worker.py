@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import dagster as dg
 import duckdb
 import pytest
 
@@ -21,6 +24,15 @@ def outcomes(result) -> tuple:
     return result.rows_checked, result.skipped, result.outcomes
 
 
+@contextlib.contextmanager
+def running():
+    worker = gx_worker.GxWorker()
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
 def test_the_worker_gives_the_in_process_outcomes_for_every_suite_failures_included(db):
     # Failures too: their observed text is built from the DataFrame's values, so a dtype that differed
     # between the two paths would show here. A duplicate vintage, and a rate in basis points.
@@ -29,34 +41,51 @@ def test_the_worker_gives_the_in_process_outcomes_for_every_suite_failures_inclu
     db.execute("UPDATE raw.fred__observations SET value = value * 100 "
                "WHERE series_id = 'EFFR' AND obs_date = DATE '2025-11-20'")
     local = {s.name: outcomes(evaluate(db, s)) for s in SUITES}
-    with gx_worker.running() as worker:
+    with running() as worker:
         assert all(worker.serves(s) for s in SUITES)
-        remote = {s.name: outcomes(evaluate(db, s)) for s in SUITES}
+        remote = {s.name: outcomes(evaluate(db, s, worker)) for s in SUITES}
         served = worker.served
     assert served == sum(1 for s in SUITES if not local[s.name][1])  # every suite that ran went to the worker
     assert remote == local
     failing = {name for name, (_, _, outs) in local.items() if not all(o.success for o in outs)}
     assert {"raw_fred_observations", "raw_fred_observations_units"} <= failing
-    assert gx_worker.current() is None  # the worker ends with the run
 
 
 def test_a_worker_that_died_is_replaced_by_validation_in_process(db):
     suite = next(s for s in SUITES if s.name == "raw_fred_observations")
     expected = outcomes(evaluate(db, suite))
-    with gx_worker.running() as worker:
+    with running() as worker:
         worker._proc.kill()
         worker._proc.join()
-        assert outcomes(evaluate(db, suite)) == expected
+        assert outcomes(evaluate(db, suite, worker)) == expected
         assert worker.broken and not worker.serves(suite)
-        assert outcomes(evaluate(db, suite)) == expected  # and the next suites stay in process
+        assert outcomes(evaluate(db, suite, worker)) == expected  # and the next suites stay in process
 
 
 def test_a_suite_outside_the_catalogue_is_validated_in_process(db):
     import dataclasses
 
     suite = dataclasses.replace(next(s for s in SUITES if s.name == "raw_fred_observations"))
-    with gx_worker.running() as worker:
+    with running() as worker:
         assert not worker.serves(suite)  # the worker knows the catalogue's suites by name, not this one
-        result = evaluate(db, suite)
+        result = evaluate(db, suite, worker)
         assert worker.served == 0
     assert result.success and len(result.outcomes) >= 3 and result.rows_scanned > 10_000
+
+
+def test_every_run_with_checks_gets_a_worker_for_its_length():
+    """The resource starts the worker when a run starts (the CLI's, a daemon-launched one, the UI's) and ends
+    it with the run; a run of steps that need no checks starts none."""
+    from orchestration.resources import GreatExpectations
+
+    seen = []
+
+    @dg.asset(required_resource_keys={"gx"})
+    def checked(context) -> None:
+        worker = context.resources.gx.worker()
+        seen.append(worker)
+        assert worker is not None and worker._proc.is_alive()
+
+    result = dg.materialize([checked], resources={"gx": GreatExpectations()})
+    assert result.success and len(seen) == 1
+    assert not seen[0]._proc.is_alive()  # closed with the run

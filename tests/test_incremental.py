@@ -48,7 +48,7 @@ def _downstream_models(start: str) -> set[str]:
 
 
 def _run(home, as_of: dt.date | None):
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     settings = dataclasses.replace(settings_for(home), as_of=as_of)
     lines: list[str] = []

@@ -105,7 +105,7 @@ def test_column_comments_are_persisted(published):
 
 
 def test_failing_blocking_check_leaves_published_copy_unchanged(scratch_home):
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     published = scratch_home / "fragility.duckdb"
     before = sha256(published)
@@ -126,7 +126,7 @@ def test_failing_blocking_check_leaves_published_copy_unchanged(scratch_home):
 
 
 def test_open_analyst_session_does_not_block_the_next_run(scratch_home):
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     published = scratch_home / "fragility.duckdb"
     old_inode = published.stat().st_ino
@@ -149,7 +149,7 @@ def test_open_analyst_session_does_not_block_the_next_run(scratch_home):
 
 
 def test_a_rerun_with_nothing_new_stops_after_ingest_and_keeps_the_published_file(scratch_home):
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     published = scratch_home / "fragility.duckdb"
     before, inode = sha256(published), published.stat().st_ino

@@ -16,6 +16,7 @@ from ingestion.errors import SourceError
 from ingestion.ingest import AcquireContext, Source, ingest, run_source
 from ingestion.landing import Landing
 from ingestion.loader import RawTable
+from tests.conftest import settings_for
 
 # --------------------------------------------------------------------------- sample replay
 
@@ -238,113 +239,69 @@ def test_a_change_to_a_table_read_only_by_the_suite_query_is_validated_again(sma
     assert third.success and third.reused_from is None
 
 
-def test_rebuild_forgets_every_validation(tmp_path):
-    from orchestration.runner import _forget_validations
-    from orchestration.settings import Settings
+def test_a_rebuild_validates_every_suite_again(scratch_home):
+    """`fragility run --rebuild` tags its runs to revalidate: no suite result is reused from an earlier run."""
+    from orchestration.execution import run_pipeline
 
-    settings = Settings(home=tmp_path)
-    settings.build_db.parent.mkdir(parents=True)
-    con = duckdb.connect(str(settings.build_db))
-    con.execute("CREATE TABLE main.dq_validated (suite VARCHAR, inputs_digest VARCHAR, run_id VARCHAR)")
-    con.execute("INSERT INTO main.dq_validated VALUES ('s', 'd', 'r')")
+    outcome = run_pipeline(settings_for(scratch_home), echo=lambda _l: None, rebuild=True)
+    assert outcome.success, outcome.summary
+    con = duckdb.connect(str(scratch_home / "build" / "fragility.duckdb"), read_only=True)
+    runs = [r[0] for r in con.execute("SELECT DISTINCT run_id FROM main.dq_results ORDER BY 1").fetchall()]
+    reused = con.execute("SELECT count(*) FROM main.dq_results r JOIN (SELECT run_id FROM main.dq_results "
+                         "GROUP BY run_id ORDER BY max(checked_at) DESC LIMIT 2) last USING (run_id) "
+                         "WHERE r.reused_from IS NOT NULL").fetchone()[0]
     con.close()
-    _forget_validations(settings)
-    con = duckdb.connect(str(settings.build_db))
-    assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_validated'").fetchone()[0]
+    assert len(runs) >= 3  # the session's build, and this rebuild's ingest and build runs
+    assert reused == 0
 
 
-# --------------------------------------------------------------------------- dbt parse state per warehouse
+# --------------------------------------------------------------------------- dbt per warehouse
 
 
-def _dbt_parse(target, monkeypatch, db) -> str:
-    """`dbt parse` through the project's dbt resource into `target`; returns what dbt logged."""
-    from orchestration.assets.dbt import FragilityDbtCli, dbt_project, keep_partial_parse
+def _dbt(args: list[str], target: Path, env: dict | None) -> str:
+    """dbt through the project's dbt resource and the fragility-dbt client, in ``target``; what dbt logged."""
+    from orchestration.assets.dbt import ENV_FILE, FragilityDbtCli, dbt_project
+    from orchestration.dbt_client import executable
 
-    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
-    invocation = FragilityDbtCli(project_dir=dbt_project).cli(["parse"], target_path=target)
+    target.mkdir(parents=True, exist_ok=True)
+    if env is not None:
+        (target / ENV_FILE).write_text(json.dumps(env))
+    invocation = FragilityDbtCli(project_dir=dbt_project, dbt_executable=executable()).cli(args, target_path=target)
     invocation.wait()
-    keep_partial_parse(invocation.target_path)
-    return "\n".join(json.loads(line)["info"]["msg"] for line in (invocation.target_path / "dbt.log").open())
+    return "\n".join(json.loads(line)["info"]["msg"] for line in (target / "dbt.log").open())
 
 
-def test_dbt_reuses_the_parse_of_the_same_warehouse_and_not_of_another(built_home, tmp_path, monkeypatch):
-    from orchestration.assets.dbt import partial_parse_cache
-
-    # The session's build kept its parse state beside its database.
-    assert (built_home / "build" / "dbt_partial_parse.msgpack").is_file()
-    db = tmp_path / "other" / "build" / "fragility.duckdb"
+def test_the_client_gives_dbt_the_warehouse_of_its_target_folder(tmp_path):
+    db = tmp_path / "home" / "build" / "fragility.duckdb"
     db.parent.mkdir(parents=True)
-    # A warehouse that never built has none, and the project's state was parsed for another path: full parse.
-    first = _dbt_parse(tmp_path / "t1", monkeypatch, db)
-    assert "Unable to do partial parsing because profile has changed" in first
-    assert partial_parse_cache() == db.with_name("dbt_partial_parse.msgpack") and partial_parse_cache().is_file()
-    # The next invocation for the same warehouse starts from that state.
-    second = _dbt_parse(tmp_path / "t2", monkeypatch, db)
+    said = _dbt(["debug"], tmp_path / "t", {"FRAGILITY_BUILD_DB": str(db), "FRAGILITY_DUCKDB_MEMORY_LIMIT": "1GB"})
+    assert f"path: {db}" in said and "All checks passed!" in said
+
+
+def test_dbt_reuses_the_parse_of_its_own_warehouse_folder_and_not_another(tmp_path):
+    db = tmp_path / "home" / "build" / "fragility.duckdb"
+    db.parent.mkdir(parents=True)
+    env = {"FRAGILITY_BUILD_DB": str(db)}
+    first = _dbt(["parse"], tmp_path / "dbt", env)
+    assert "Partial parsing enabled" not in first and (tmp_path / "dbt" / "partial_parse.msgpack").is_file()
+    second = _dbt(["parse"], tmp_path / "dbt", env)
     assert "Unable to do partial parsing" not in second and "Partial parsing enabled" in second
-    # A damaged state is not fatal: dbt parses from scratch and the state is written again.
-    partial_parse_cache().write_bytes(b"\x00not msgpack")
-    third = _dbt_parse(tmp_path / "t3", monkeypatch, db)
-    assert "Partial parsing enabled" not in third and partial_parse_cache().stat().st_size > 100_000
+    # the same folder with another warehouse: the profile changed, so dbt parses again
+    other = _dbt(["parse"], tmp_path / "dbt", {"FRAGILITY_BUILD_DB": str(tmp_path / "other.duckdb")})
+    assert "Unable to do partial parsing because profile has changed" in other
 
 
-def test_a_seed_is_parsed_again_only_when_the_project_moved(tmp_path, monkeypatch):
-    import msgpack
+def test_a_build_keeps_dbt_s_state_and_log_in_the_home_and_leaves_no_settings_file(built_home):
+    from orchestration.assets.dbt import DBT_PROJECT_DIR, ENV_FILE
 
-    from orchestration.assets.dbt import PARTIAL_PARSE, seed_partial_parse
-
-    db = tmp_path / "build" / "fragility.duckdb"
-    db.parent.mkdir()
-    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
-    project = tmp_path / "dbt_project"
-    project.mkdir()
-
-    def seed(root: Path) -> dict:
-        return {"path": {"project_root": str(root), "relative_path": "s.csv"}, "parse_file_type": "seed",
-                "checksum": {"name": "sha256", "checksum": "ab" * 32}}
-
-    state = {"files": {"here": seed(project), "moved": seed(tmp_path / "elsewhere"),
-                       "model": {"parse_file_type": "model", "checksum": {"name": "sha256", "checksum": "cd" * 32}}}}
-    (db.parent / f"dbt_{PARTIAL_PARSE}").write_bytes(msgpack.packb(state))
-    seed_partial_parse(tmp_path / "target", project)
-    files = msgpack.unpackb((tmp_path / "target" / PARTIAL_PARSE).read_bytes(), strict_map_key=False)["files"]
-    assert files["here"]["checksum"]["checksum"] == "ab" * 32  # parsed for this project root: reused
-    assert files["moved"]["checksum"]["checksum"] == "0" * 64  # parsed elsewhere: dbt parses it again
-    assert files["model"]["checksum"]["checksum"] == "cd" * 32
-
-
-def test_a_successful_build_keeps_dbt_s_log_in_the_home_and_no_target_folder(built_home):
-    import sqlite3
-
-    from orchestration.assets.dbt import DBT_PROJECT_DIR
-
-    con = sqlite3.connect(built_home / "dagster" / "history" / "runs.db")
-    run_ids = [r[0] for r in con.execute("SELECT run_id FROM runs")]
-    con.close()
-    assert run_ids
-    left = [p.name for p in (DBT_PROJECT_DIR / "target").glob("fragility_dbt-*")
-            if any(f"-{r[:7]}-" in p.name for r in run_ids)]
-    assert left == []
-    messages = [json.loads(line)["info"]["msg"] for line in (built_home / "build" / "dbt.log").open()]
+    target = built_home / "build" / "dbt"
+    assert (target / "partial_parse.msgpack").is_file()
+    assert not (target / ENV_FILE).exists()  # the settings dbt read are gone with the invocation
+    assert not list((DBT_PROJECT_DIR / "target").glob("fragility_dbt-*"))  # nothing per run in the project
+    messages = [json.loads(line)["info"]["msg"] for line in (target / "dbt.log").open()]
     assert any("Completed successfully" in m for m in messages)
     # dagster-dbt reads dbt's events: dbt writes no manifest.json or run_results.json (2 MB, twice per build)
     assert any("running dbt with arguments" in m and "'write_json': 'False'" in m for m in messages)
-
-
-@pytest.mark.parametrize("failed", [False, True])
-def test_dbt_s_files_are_kept_only_for_a_failed_build(tmp_path, monkeypatch, failed):
-    from orchestration.assets.dbt import keep_dbt_log
-
-    db = tmp_path / "build" / "fragility.duckdb"
-    db.parent.mkdir()
-    monkeypatch.setenv("FRAGILITY_BUILD_DB", str(db))
-    target = tmp_path / "target" / "fragility_dbt-abcdefg-1234567"
-    (target / "compiled").mkdir(parents=True)
-    (target / "dbt.log").write_text('{"info": {"msg": "hello"}}\n')
-    said: list[str] = []
-    keep_dbt_log(target, failed=failed, log=type("Log", (), {"info": staticmethod(said.append)}))
-    assert (db.parent / "dbt.log").read_text() == '{"info": {"msg": "hello"}}\n'
-    assert target.exists() is failed
-    assert said == ([f"dbt's files of the failed build are kept in {target}"] if failed else [])
 
 
 # --------------------------------------------------------------------------- publish copy

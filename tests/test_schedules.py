@@ -1,7 +1,7 @@
-"""Schedules timed to publication (explicit timezones), automation downstream, freshness policies on the marts.
+"""Schedules timed to publication (explicit timezones), the build by its sensor, freshness policies on the marts.
 
-Evaluated with Dagster's own utilities: ``build_schedule_context`` ticks, cron iteration in the schedule's
-timezone, and ``evaluate_automation_conditions`` on an ephemeral instance.
+Evaluated with Dagster's own utilities: ``build_schedule_context`` ticks and cron iteration in the schedule's
+timezone. The build sensor has its own tests (tests/test_build_sensor.py).
 """
 
 from __future__ import annotations
@@ -125,36 +125,18 @@ def test_a_new_source_gets_a_schedule_without_code_changes():
     assert (sched.cron_schedule, sched.execution_timezone) == ("0 7 * * *", "America/New_York")
 
 
-def test_automation_and_freshness_policies(defs):
+def test_policies_raw_on_schedules_build_by_its_sensor_dashboard_by_automation(defs):
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if key.path[0] == "raw":
-            assert node.automation_condition is None, key  # raw assets run on schedules and sensors
-        elif node.group_name in schedules.AUTOMATED_GROUPS:
-            assert node.automation_condition is not None, key
+        if node.group_name == "reports":
+            assert node.automation_condition is not None, key  # the dashboard follows publish
+        else:  # raw: schedules and sensors; the build: the build_on_new_data sensor, planned as the CLI plans
+            assert node.automation_condition is None, key
         if key.path[0] == "marts":
             policy = node.freshness_policy
             assert policy is not None and policy.timezone == "America/New_York", key
     assert graph.get(dg.AssetKey(["reports", "dashboard"])).group_name == "reports"
-
-
-def test_downstream_follows_a_new_fred_load_and_nothing_else(defs):
-    """After a FRED ingest, eager automation requests the FRED staging models and everything downstream of
-    them (through publish and the dashboard), but no other source and no staging model of another source."""
-    graph = defs.resolve_asset_graph()
-    keys = graph.get_all_asset_keys()
-    with dg.DagsterInstance.ephemeral() as instance:
-        for k in keys:  # a full build happened
-            instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=k))
-        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-        assert first.total_requested == 0
-        for k in keys:
-            if k.path[0] == "raw" and k.path[1].startswith("fred__"):
-                instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=k))
-        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-    requested = {"/".join(k.path) for k in keys if after.get_num_requested(k)}
-    assert {"staging/stg_fred__observations", "intermediate/int_series_timeline", "marts/fct_fragility_daily",
-            "warehouse/published", "reports/dashboard"} <= requested
-    assert not any(r.startswith("raw/") for r in requested)
-    assert not {r for r in requested if r.startswith("staging/") and "fred__" not in r}
+    sensors = {s.name: s for s in defs.get_repository_def().sensor_defs}
+    assert sensors["build_on_new_data"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["build_on_new_data"].job_name == "build_and_publish"

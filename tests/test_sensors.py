@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from ingestion.fred import FRED
 from orchestration import sensors
+from orchestration.assets.release_checks import build_release_checks_asset
+from orchestration.resources import WarehouseDuckDB
 
 NY = ZoneInfo("America/New_York")
 FRED_KEYS = {dg.AssetKey(t.asset_path) for t in FRED.tables}
@@ -76,9 +77,16 @@ class Clock:
 
 
 def tick(sensor, db, instance, cursor=None):
-    ctx = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                  resources={"duckdb": DuckDBResource(database=str(db))})
-    return sensor.evaluate_tick(ctx)
+    """One tick; the verdicts it hands to its run are then written by that run's release_checks asset."""
+    with dg.build_sensor_context(instance=instance, cursor=cursor,
+                                 resources={"duckdb": WarehouseDuckDB(database=str(db))}) as ctx:
+        data = sensor.evaluate_tick(ctx)
+    for request in data.run_requests or []:
+        assert sensors.RELEASE_CHECKS_KEY in request.asset_selection
+        result = dg.materialize([build_release_checks_asset()], run_config=request.run_config,
+                                resources={"duckdb": WarehouseDuckDB(database=str(db))})
+        assert result.success
+    return data
 
 
 @pytest.fixture
@@ -93,7 +101,8 @@ def test_due_release_requests_only_the_fred_ingest_and_records_arrivals(working_
     data = tick(sensor, working_db, instance)
     assert len(data.run_requests) == 1
     req = data.run_requests[0]
-    assert set(req.asset_selection) == FRED_KEYS  # only the FRED ingest; downstream follows by automation
+    # the FRED ingest, and the verdicts' writer (the build follows through its own sensor)
+    assert set(req.asset_selection) == FRED_KEYS | {sensors.RELEASE_CHECKS_KEY}
     assert req.tags["fragility/releases"] == "379@2025-11-20"
     assert req.tags["fragility/attempt"] == "1" and req.tags["fragility/source"] == "fred"
     # H.4.1 had already arrived (the Thursday schedule brought it): recorded, not requested.
@@ -134,8 +143,8 @@ def test_late_release_is_retried_later_not_failed(working_db, instance):
     add_sofr_vintage(working_db, "2025-11-20")  # it finally arrives
     clock.when = at("2025-11-20", "19:30")
     done = tick(sensor, working_db, instance, retry.cursor)
-    assert not done.run_requests
-    assert "arrived" in done.skip_message
+    (record,) = done.run_requests  # no fetch: a run that only records the verdict
+    assert record.asset_selection == [sensors.RELEASE_CHECKS_KEY]
     assert checks(working_db) == [(20, dt.date(2025, 11, 20), True), (379, dt.date(2025, 11, 20), False),
                                   (379, dt.date(2025, 11, 20), True)]
     assert json.loads(done.cursor)["done"]["379@2025-11-20"] == "arrived"
@@ -155,9 +164,9 @@ def test_gives_up_after_max_attempts(working_db, instance, monkeypatch):
         data = tick(sensor, working_db, instance, cursor)
         requests += len(data.run_requests)
         cursor = data.cursor
-    assert requests == 2
     assert json.loads(cursor)["done"]["379@2025-11-20"] == "gave_up"
     assert checks(working_db) == [(379, dt.date(2025, 11, 20), False)] * 2
+    assert requests == 2 + 1  # two fetches, then the run that records the last verdict
 
 
 def test_announced_cancellation_stops_the_retries(working_db, instance, monkeypatch):
@@ -175,7 +184,7 @@ def test_announced_cancellation_stops_the_retries(working_db, instance, monkeypa
     data = tick(sensor, working_db, instance, late.cursor)
     assert json.loads(data.cursor)["done"]["10@2025-11-13"] == "cancelled"
     assert (10, dt.date(2025, 11, 13), False) in checks(working_db)
-    assert all("10@" not in r.tags["fragility/releases"] for r in data.run_requests)
+    assert all("10@" not in r.tags.get("fragility/releases", "") for r in data.run_requests)
 
 
 def test_no_second_fetch_while_a_fred_ingest_runs(working_db, instance):
@@ -218,7 +227,7 @@ def test_sensor_is_registered_with_the_code_location(dbt_manifest):
     repo = defs.get_repository_def()
     sensor = repo.get_sensor_def("fred_release_calendar")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    assert {"run_failure_reporter", "downstream_automation"} <= {s.name for s in repo.sensor_defs}
+    assert {"run_failure_reporter", "build_on_new_data", "dashboard_after_publish"} <= {s.name for s in repo.sensor_defs}
 
 
 def test_run_failure_is_reported_as_one_line(tmp_path, instance):

@@ -26,7 +26,7 @@ D = dt.date.fromisoformat
 def real(tmp_path_factory, dbt_manifest):
     if not SHARED_REAL.exists():
         pytest.skip(f"real data folder {SHARED_REAL} is absent (it sits beside the repo in CI)")
-    from orchestration.runner import run_pipeline
+    from orchestration.execution import run_pipeline
 
     settings = settings_for(tmp_path_factory.mktemp("real") / "home", source="files", files_dir=str(SHARED_REAL))
     lines: list[str] = []
