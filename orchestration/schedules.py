@@ -19,6 +19,7 @@ import dagster as dg
 
 from ingestion.ingest import Source
 from orchestration.constants import EASTERN, REPORTS_GROUP, SOURCE_TAG, TRIGGER_TAG
+from orchestration.resources import PipelineSettings
 
 # Marts must hold the morning's data on business days: materialised in the 24 h before 10:00 Eastern.
 MARTS_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 10 * * 1-5", lower_bound_delta=dt.timedelta(hours=24),
@@ -70,7 +71,8 @@ def publication_of(source: Source) -> Publication:
 
 
 def daily_source_schedule(source: Source, pub: Publication) -> dg.ScheduleDefinition:
-    """A daily-partitioned source: each tick requests the partition of its own publication day (Eastern)."""
+    """A daily-partitioned source: each tick requests the partition of its own publication day (Eastern), or
+    the settings' as-of day when that is earlier (the sample world, or a warehouse held at a past day)."""
     from zoneinfo import ZoneInfo
 
     crons = list(pub.crons)
@@ -84,9 +86,13 @@ def daily_source_schedule(source: Source, pub: Publication) -> dg.ScheduleDefini
         "publication day; the build follows (build_on_new_data).",
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
-    def _on_publication(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        day = context.scheduled_execution_time.astimezone(ZoneInfo(pub.timezone)).date().isoformat()
-        return dg.RunRequest(partition_key=day, tags={TRIGGER_TAG: "schedule", SOURCE_TAG: source.name})
+    def _on_publication(context: dg.ScheduleEvaluationContext, pipeline: PipelineSettings) -> dg.RunRequest:
+        from orchestration.partitions import last_day
+
+        day = context.scheduled_execution_time.astimezone(ZoneInfo(pub.timezone)).date()
+        if pipeline.as_of or pipeline.source == "sample":
+            day = min(day, last_day(pipeline.settings()))
+        return dg.RunRequest(partition_key=day.isoformat(), tags={TRIGGER_TAG: "schedule", SOURCE_TAG: source.name})
 
     return _on_publication
 

@@ -103,18 +103,30 @@ def test_schedule_tick_requests_a_run_tagged_with_its_source(repo):
     assert tags["fragility/source"] == "fred" and tags["fragility/release_id"] == "20"
 
 
+def _nyfed_tick(repo, instance, when, pipeline):
+    from orchestration.resources import PipelineSettings
+
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=repo,
+                                   resources={"pipeline": PipelineSettings(**pipeline)}) as ctx:
+        (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(ctx).run_requests
+    return request
+
+
 def test_daily_source_tick_requests_the_partition_of_its_publication_day(repo):
     """01:30 UTC on Tuesday is still Monday evening in New York: the partition is Eastern Monday's."""
+    live = {"home": "/nowhere", "source": "live"}
     with dg.DagsterInstance.ephemeral() as instance:
         for when, day in ((at("2025-11-24", "08:30"), "2025-11-24"), (at("2026-07-06", "12:30", dt.UTC), "2026-07-06")):
-            ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=repo)
-            (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(ctx).run_requests
+            request = _nyfed_tick(repo, instance, when, live)
             assert request.partition_key == day
             assert request.tags["fragility/source"] == "nyfed"
-        late = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-11-25", "01:30", dt.UTC),
-                                         repository_def=repo)
-        (request,) = repo.get_schedule_def("nyfed_on_publication").evaluate_tick(late).run_requests
+        request = _nyfed_tick(repo, instance, at("2025-11-25", "01:30", dt.UTC), live)
         assert request.partition_key == "2025-11-24"
+        # a warehouse held at an as-of day (or the sample world, which ends on 2025-11-21) ticks for that day
+        held = _nyfed_tick(repo, instance, at("2026-07-06", "08:30"), {**live, "as_of": "2025-11-20"})
+        assert held.partition_key == "2025-11-20"
+        sample = _nyfed_tick(repo, instance, at("2026-07-06", "08:30"), {"home": "/nowhere"})
+        assert sample.partition_key == "2025-11-21"
 
 
 def test_a_new_source_gets_a_schedule_without_code_changes():

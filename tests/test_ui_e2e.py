@@ -54,11 +54,10 @@ def graphql(port: int, query: str) -> dict:
 
 @pytest.fixture
 def webserver(tmp_path, dbt_manifest):
-    from orchestration.cli import DAGSTER_YAML
+    from orchestration.dagster_storage import write_instance_config
 
     home = tmp_path / "home"
-    (home / "dagster").mkdir(parents=True)
-    (home / "dagster" / "dagster.yaml").write_text(DAGSTER_YAML)  # telemetry off, as `fragility dev` writes it
+    write_instance_config(home / "dagster")  # as `fragility dev` writes it
     env = {**os.environ, "FRAGILITY_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     port = free_port()
