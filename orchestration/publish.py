@@ -24,9 +24,17 @@ class Published:
     tables: int
 
 
-def checkpoint(db: Path, connect: Callable) -> None:
+def _connect(connect: Callable | None) -> Callable:
+    if connect is not None:
+        return connect
+    from orchestration.resources import connect_file  # the warehouse resource's one way to open a file
+
+    return connect_file
+
+
+def checkpoint(db: Path, connect: Callable | None = None) -> None:
     """Fold the write-ahead log into the file, so the file alone is the whole database."""
-    con = connect(str(db))
+    con = _connect(connect)(str(db))
     try:
         con.execute("CHECKPOINT")
     finally:
@@ -36,8 +44,9 @@ def checkpoint(db: Path, connect: Callable) -> None:
         raise PublishError(f"publish: {db} still has a write-ahead log after CHECKPOINT; another writer?")
 
 
-def publish(build_db: Path, published_db: Path, connect: Callable) -> Published:
-    """``connect(path, read_only=False)`` opens a DuckDB file (the warehouse resource's own way)."""
+def publish(build_db: Path, published_db: Path, connect: Callable | None = None) -> Published:
+    """``connect(path, read_only=False)`` opens a DuckDB file (default: the warehouse resource's own way)."""
+    connect = _connect(connect)
     if not build_db.exists():
         raise PublishError(f"publish: working database {build_db} does not exist")
     checkpoint(build_db, connect)

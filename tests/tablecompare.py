@@ -8,14 +8,13 @@ left out, and every other column compares exactly.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The tables of the connection's default catalog (a file's, or a lake attached and in use)."""
     return con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary "
-                       "ORDER BY 1, 2").fetchall()
+                       "AND database_name = current_database() ORDER BY 1, 2").fetchall()
 
 
 FLOAT_TYPES = ("DOUBLE", "FLOAT")
@@ -23,17 +22,19 @@ NOISY_FLAGS = {"in_stress", "loops_in_stress"}
 REL_TOL = 1e-9
 
 
-def content(db: Path, only: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], tuple]:
+def content(db, only: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], tuple]:
     """Per table (all, or ``only``): rows, an order-independent hash of the exact columns, and (count, sum,
-    sum |x|) per float column. Raw tables are hashed whole. Reads every table in full."""
-    con = duckdb.connect(str(db), read_only=True)
+    sum |x|) per float column. Raw tables are hashed whole. Reads every table in full. ``db`` is a DuckDB
+    file, or a callable that opens a connection (a lake)."""
+    con = db() if callable(db) else duckdb.connect(str(db), read_only=True)
     try:
         out = {}
         for s, t in tables(con):
             if only is not None and (s, t) not in only:
                 continue
             cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
-                               "AND table_name = ? ORDER BY column_index", [s, t]).fetchall()
+                               "AND table_name = ? AND database_name = current_database() ORDER BY column_index",
+                               [s, t]).fetchall()
             whole = s == "raw"
             exact = [f'"{c}"' for c, ty in cols if whole or (ty not in FLOAT_TYPES and c not in NOISY_FLAGS)]
             floats = [c for c, ty in cols if not whole and ty in FLOAT_TYPES]

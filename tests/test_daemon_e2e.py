@@ -165,6 +165,10 @@ def test_the_daemon_s_build_went_through_the_cli_s_planning_and_dbt_invocation(b
             e.event_log_entry.asset_materialization for e in instance.get_records_for_run(
                 cli.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records)}
     assert built == cli_built and ("warehouse", "published") in built
+    # the CLI home's second build reused the parse its first build kept in HOME/build/dbt
+    said = [json.loads(line)["info"]["msg"] for line in (cli_home / "build" / "dbt" / "dbt.log").open()]
+    assert any(m.startswith("Partial parsing enabled") for m in said)
+    assert not any(m.startswith("Unable to do partial parsing") for m in said)
     daemon_args, cli_args = _dbt_args(daemon_home), _dbt_args(cli_home)
     assert daemon_args == cli_args
     assert "--exclude-resource-type unit_test" in cli_args["invocation_command"]

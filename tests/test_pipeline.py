@@ -161,29 +161,3 @@ def test_a_rerun_with_nothing_new_stops_after_ingest_and_keeps_the_published_fil
     assert published.stat().st_ino == inode and sha256(published) == before
     assert outcome.summary[-1].endswith("(unchanged: nothing new since the last publish)")
     assert outcome.summary[1].startswith("as of 2025-11-21: composite fragility ")
-
-
-def test_fingerprint_follows_raw_rows_models_and_settings(scratch_home, dbt_manifest, tmp_path):
-    import dataclasses
-    import json
-
-    from orchestration import fingerprint
-
-    settings = settings_for(scratch_home)
-    base = fingerprint.current(settings, dbt_manifest)
-    assert base and fingerprint.unchanged_since_publish(settings, dbt_manifest)
-    # another scale is another warehouse
-    assert fingerprint.current(dataclasses.replace(settings, scale=2), dbt_manifest) != base
-    # a model whose SQL changed (its checksum in the manifest)
-    manifest = json.loads(dbt_manifest.read_text())
-    uid = "model.fragility.fct_fragility_daily"
-    manifest["nodes"][uid]["checksum"]["checksum"] = "0" * 64
-    edited = tmp_path / "manifest.json"
-    edited.write_text(json.dumps(manifest))
-    assert fingerprint.current(settings, edited) != base
-    # one raw value changed behind the loader's back
-    con = duckdb.connect(str(settings.build_db))
-    con.execute("UPDATE raw.gold__prices SET price_usd = price_usd + 0.01 WHERE rowid = 0")
-    con.close()
-    assert fingerprint.current(settings, dbt_manifest) != base
-    assert not fingerprint.unchanged_since_publish(settings, dbt_manifest)

@@ -16,7 +16,17 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.report import PANELS, render_report
+from orchestration.report import PANELS
+from orchestration.report import render_report as _render
+
+
+def render_report(published, out):
+    """The report of a published file, read through the warehouse resource as the CLI and the asset do."""
+    from orchestration.resources import WarehouseDuckDB
+
+    published = Path(published)
+    return _render(WarehouseDuckDB(database=str(published.parent / "build" / published.name),
+                                   published_database=str(published)), out)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -125,8 +135,12 @@ def test_dashboard_asset_materialises_with_metadata(built_home, tmp_path):
     home.mkdir()
     shutil.copy(built_home / "fragility.duckdb", home / "fragility.duckdb")
     with dg.DagsterInstance.ephemeral() as instance:
+        from orchestration.resources import WarehouseDuckDB
+        from orchestration.settings import Settings
+
         result = dg.materialize([build_report_asset()], instance=instance,
-                                resources={"pipeline": PipelineSettings(home=str(home))})
+                                resources={"pipeline": PipelineSettings(home=str(home)),
+                                           "duckdb": WarehouseDuckDB.for_settings(Settings(home))})
         assert result.success
         (mat,) = [e.materialization for e in result.get_asset_materialization_events()
                   if e.materialization.asset_key == REPORT_KEY]

@@ -278,19 +278,6 @@ def test_the_client_gives_dbt_the_warehouse_of_its_target_folder(tmp_path):
     assert f"path: {db}" in said and "All checks passed!" in said
 
 
-def test_dbt_reuses_the_parse_of_its_own_warehouse_folder_and_not_another(tmp_path):
-    db = tmp_path / "home" / "build" / "fragility.duckdb"
-    db.parent.mkdir(parents=True)
-    env = {"FRAGILITY_BUILD_DB": str(db)}
-    first = _dbt(["parse"], tmp_path / "dbt", env)
-    assert "Partial parsing enabled" not in first and (tmp_path / "dbt" / "partial_parse.msgpack").is_file()
-    second = _dbt(["parse"], tmp_path / "dbt", env)
-    assert "Unable to do partial parsing" not in second and "Partial parsing enabled" in second
-    # the same folder with another warehouse: the profile changed, so dbt parses again
-    other = _dbt(["parse"], tmp_path / "dbt", {"FRAGILITY_BUILD_DB": str(tmp_path / "other.duckdb")})
-    assert "Unable to do partial parsing because profile has changed" in other
-
-
 def test_a_build_keeps_dbt_s_state_and_log_in_the_home_and_leaves_no_settings_file(built_home):
     from orchestration.assets.dbt import DBT_PROJECT_DIR, ENV_FILE
 
