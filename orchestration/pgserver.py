@@ -12,6 +12,7 @@ binaries run as the ``postgres`` OS user that Debian's ``postgresql`` package cr
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import pwd
@@ -89,6 +90,13 @@ class Server:
         return {"folder": str(self.folder), "socket_dir": str(self.socket_dir), "pid": self.pid}
 
 
+def socket_dir_for(folder: Path) -> Path:
+    """The socket folder of the server kept in ``folder``: short (unix socket paths are limited to ~107 bytes)
+    and the same at every start, so a connection string stays valid across restarts."""
+    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"fragility-pg-{digest}"
+
+
 def state_file(folder: Path) -> Path:
     return folder / "server.json"
 
@@ -112,8 +120,8 @@ def start(folder: Path, databases: tuple[str, ...] = DATABASES) -> Server:
     bins = bindir()
     data = folder / "data"
     folder.mkdir(parents=True, exist_ok=True)
-    socket_dir = Path(tempfile.mkdtemp(prefix="fragility-pg-"))  # short: unix socket paths are limited
-    os.chmod(socket_dir, 0o755)
+    socket_dir = socket_dir_for(folder)
+    socket_dir.mkdir(mode=0o755, exist_ok=True)
     if os.geteuid() == 0:
         os.chmod(folder, 0o755)  # the server user must reach its data folder
         _give_to_server_user(folder)

@@ -44,6 +44,7 @@ def scratch_home(built_home, tmp_path) -> Path:
     """A private copy of the built home, for tests that run the pipeline again or break things."""
     home = tmp_path / "home"
     shutil.copytree(built_home, home, ignore=shutil.ignore_patterns("*.tmp"))
+    settings_for(home)  # its dagster.yaml names its own event log, no longer the built home's
     return home
 
 
