@@ -31,8 +31,9 @@ DQ_RESULTS_EXTRA = (("rows_scanned", "BIGINT"), ("seconds", "DOUBLE"), ("skipped
                     ("reused_from", "VARCHAR"))
 # Which suite passed on exactly which inputs (see ``inputs_digest``): a suite is a pure function of its
 # definition and the content of the tables it reads, so the same inputs need not be validated twice.
+# One row per suite (kept so by delete-then-insert: DuckLake has no primary keys).
 DQ_VALIDATED_DDL = """CREATE TABLE IF NOT EXISTS main.dq_validated (
-    suite VARCHAR PRIMARY KEY, inputs_digest VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+    suite VARCHAR NOT NULL, inputs_digest VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
     validated_at TIMESTAMPTZ DEFAULT now())"""
 SUITE_CODE = (Path(__file__).with_name("suites.py"), Path(__file__))
 TABLE_REF = re.compile(r"\b(raw|staging|intermediate|marts|seeds|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
@@ -233,7 +234,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reus
     record(con, result, run_id)
     if digest and result.success and not result.skipped:
         con.execute(DQ_VALIDATED_DDL)
-        con.execute("INSERT OR REPLACE INTO main.dq_validated (suite, inputs_digest, run_id) VALUES (?, ?, ?)",
+        con.execute("DELETE FROM main.dq_validated WHERE suite = ?", [suite.name])
+        con.execute("INSERT INTO main.dq_validated (suite, inputs_digest, run_id) VALUES (?, ?, ?)",
                     [suite.name, digest, run_id])
     return result
 

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import click
 
-from orchestration.settings import SOURCES, Settings
+from orchestration.settings import SOURCES, WAREHOUSES, Settings
+
+WAREHOUSE_HELP = ("file: one DuckDB file (default); ducklake: Parquet files with a PostgreSQL catalog "
+                  "(FRAGILITY_LAKE_CATALOG, FRAGILITY_LAKE_DATA; `fragility lake up` starts a local one). "
+                  "Default $FRAGILITY_WAREHOUSE or file.")
+
+
+def warehouse_option(f):
+    return click.option("--warehouse", type=click.Choice(WAREHOUSES), default=None, help=WAREHOUSE_HELP)(f)
 
 
 class CliError(click.ClickException):
@@ -24,15 +32,29 @@ class CliError(click.ClickException):
 
 
 def _settings(home: str | None, source: str = "sample", files_dir: str | None = None, scale: int = 1,
-              as_of: dt.date | None = None) -> Settings:
+              as_of: dt.date | None = None, warehouse: str | None = None) -> Settings:
     """The settings of one command, and the home's Dagster instance configuration (dagster.yaml)."""
     from orchestration.dagster_storage import write_instance_config
 
     env_home = home or os.environ.get("FRAGILITY_HOME", "warehouse")
+    lake_data = os.environ.get("FRAGILITY_LAKE_DATA")
     settings = Settings(Path(env_home).expanduser().resolve(), source,
-                        Path(files_dir).expanduser().resolve() if files_dir else None, scale, as_of)
-    write_instance_config(settings.dagster_home)
+                        Path(files_dir).expanduser().resolve() if files_dir else None, scale, as_of,
+                        warehouse or os.environ.get("FRAGILITY_WAREHOUSE") or "file",
+                        os.environ.get("FRAGILITY_LAKE_CATALOG") or None,
+                        Path(lake_data).expanduser().resolve() if lake_data else None)
+    write_instance_config(settings.dagster_home, settings)
     return settings
+
+
+def _checked(make):
+    """``make()``, with the lake's one-line errors as the CLI's."""
+    from orchestration.lake import LakeUnavailable
+
+    try:
+        return make()
+    except LakeUnavailable as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _warehouse(settings: Settings):
@@ -93,9 +115,10 @@ def entry() -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=os.environ.get("FRAGILITY_AS_OF"),
               help="Newest publication day of the daily sources (default $FRAGILITY_AS_OF, else the sample "
               "world's last day, or today).")
+@warehouse_option
 @click.pass_context
 def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home: str | None, rebuild: bool,
-        as_of: dt.datetime | None) -> None:
+        as_of: dt.datetime | None, warehouse: str | None) -> None:
     """Build the whole warehouse and publish it if every blocking check passes.
 
     When ingest finds no new data and the models and checks are unchanged since the last publish, the
@@ -107,14 +130,14 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
     try:
         if source == "files" and not files_dir:
             raise CliError("--source files needs --files-dir DIR (a folder of FRED graph downloads)")
-        settings = _settings(home, source, files_dir, scale, as_of.date() if as_of else None)
+        settings = _settings(home, source, files_dir, scale, as_of.date() if as_of else None, warehouse)
         from orchestration.execution import run_pipeline
 
         outcome = run_pipeline(settings, verbose=verbose, rebuild=rebuild)
     except CliError:
         raise
     except Exception as exc:  # one line unless --verbose
-        if type(exc).__name__ == "RunInProgress":  # already one clear line
+        if type(exc).__name__ in ("RunInProgress", "LakeUnavailable"):  # already one clear line
             raise CliError(str(exc)) from exc
         if verbose:
             raise
@@ -130,9 +153,10 @@ def run(ctx: click.Context, source: str, files_dir: str | None, scale: int, home
 @click.option("--port", type=int, default=3000, show_default=True)
 @click.option("--source", type=click.Choice(SOURCES), default="sample", show_default=True)
 @click.option("--files-dir", type=click.Path(file_okay=False))
-def dev(home: str | None, port: int, source: str, files_dir: str | None) -> None:
+@warehouse_option
+def dev(home: str | None, port: int, source: str, files_dir: str | None, warehouse: str | None) -> None:
     """Start the Dagster UI and daemon, bound to 127.0.0.1 only."""
-    settings = _settings(home, source, files_dir)
+    settings = _checked(lambda: _settings(home, source, files_dir, warehouse=warehouse))
     from orchestration.assets.dbt import ensure_manifest
 
     ensure_manifest()
@@ -148,16 +172,19 @@ def _published(settings: Settings):
     """A read-only connection to the published warehouse, or one clear line saying why not."""
     import duckdb
 
+    from orchestration.lake import LakeUnavailable
     from orchestration.resources import WarehouseBusy, WarehouseMissing
 
-    warehouse = _warehouse(settings)
+    warehouse = _checked(lambda: _warehouse(settings))
     try:
         opened = warehouse.published()
         con = opened.__enter__()
     except WarehouseMissing as exc:
         raise CliError(str(exc)) from exc
+    except LakeUnavailable as exc:
+        raise CliError(str(exc)) from exc
     except (WarehouseBusy, duckdb.Error) as exc:
-        raise CliError(f"cannot open {warehouse.published_path()} read-only: {exc}".splitlines()[0]) from exc
+        raise CliError(f"cannot open {warehouse.describe()} read-only: {exc}".splitlines()[0]) from exc
     try:
         yield con
     finally:
@@ -167,11 +194,12 @@ def _published(settings: Settings):
 @main.command()
 @click.argument("query")
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
-def sql(query: str, home: str | None) -> None:
+@warehouse_option
+def sql(query: str, home: str | None, warehouse: str | None) -> None:
     """Run a read-only QUERY against the published warehouse."""
     import duckdb
 
-    with _published(_settings(home)) as con:
+    with _published(_checked(lambda: _settings(home, warehouse=warehouse))) as con:
         try:
             rel = con.sql(query)
             if rel is None:
@@ -184,13 +212,14 @@ def sql(query: str, home: str | None) -> None:
 @main.command()
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default HOME/reports).")
-def report(home: str | None, out: str | None) -> None:
+@warehouse_option
+def report(home: str | None, out: str | None, warehouse: str | None) -> None:
     """Write the HTML dashboard and its PNGs from the published warehouse."""
     from orchestration.report import ReportError, fmt, render_report
 
-    settings = _settings(home)
+    settings = _checked(lambda: _settings(home, warehouse=warehouse))
     try:
-        result = render_report(_warehouse(settings), Path(out).expanduser().resolve() if out else
+        result = render_report(_checked(lambda: _warehouse(settings)), Path(out).expanduser().resolve() if out else
                                settings.home / "reports")
     except ReportError as exc:
         raise CliError(str(exc).removeprefix("report: ")) from exc
@@ -205,7 +234,8 @@ def report(home: str | None, out: str | None) -> None:
 @main.command()
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a target (issue #14's) is missed.")
-def validate(home: str | None, strict: bool) -> None:
+@warehouse_option
+def validate(home: str | None, strict: bool, warehouse: str | None) -> None:
     """Compare the readings with the published stress indices (NFCI, ANFCI, STLFSI4, OFR FSI).
 
     Spearman rank correlation over all days and per decade, the lift in each benchmark's own top-decile
@@ -216,7 +246,7 @@ def validate(home: str | None, strict: bool) -> None:
 
     from orchestration import headline, validation
 
-    with _published(_settings(home)) as con:
+    with _published(_checked(lambda: _settings(home, warehouse=warehouse))) as con:
         try:
             found = validation.rows(con)
             latest = headline.lines(headline.latest(con))
@@ -227,3 +257,76 @@ def validate(home: str | None, strict: bool) -> None:
         click.echo(line)
     if strict and validation.failures(found):
         sys.exit(1)
+
+
+# --------------------------------------------------------------------------------------------------- lake
+
+
+@main.group()
+def lake() -> None:
+    """The DuckLake warehouse: a local PostgreSQL for its catalog, the analysts' attach line, maintenance."""
+
+
+@lake.command("up")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+def lake_up(home: str | None) -> None:
+    """Start a local PostgreSQL for the lake's catalog (a laptop trial) and print its connection string."""
+    from orchestration import pgserver
+
+    settings = _settings(home)
+    try:
+        server = pgserver.start(settings.lake_server)
+    except pgserver.ServerError as exc:
+        raise CliError(str(exc)) from exc
+    click.echo(f"lake catalog: {server.conninfo()}")
+    click.echo(f"PostgreSQL {server.pid} in {settings.lake_server} (unix socket only; `fragility lake down` stops it)")
+    click.echo(f"next: fragility run --warehouse ducklake --home {settings.home}")
+
+
+@lake.command("down")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+def lake_down(home: str | None) -> None:
+    """Stop the local PostgreSQL `fragility lake up` started."""
+    from orchestration import pgserver
+
+    settings = _settings(home)
+    click.echo("stopped" if pgserver.stop(settings.lake_server) else f"no server running in {settings.lake_server}")
+
+
+@lake.command("attach")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+@click.option("--snapshot", type=int, help="An earlier snapshot (default: the last published one).")
+def lake_attach(home: str | None, snapshot: int | None) -> None:
+    """Print the SQL that opens the published lake read-only in the DuckDB CLI:
+
+    \b
+      duckdb -cmd "$(fragility lake attach)"
+    """
+    from orchestration import lake as lake_mod
+
+    settings = _checked(lambda: _settings(home, warehouse="ducklake"))
+    warehouse = _checked(lambda: _warehouse(settings))
+    snapshot = snapshot if snapshot is not None else _checked(warehouse.published_snapshot)
+    if snapshot is None:
+        raise CliError(f"nothing published yet in the {warehouse.describe()}; run `fragility run --warehouse ducklake`")
+    lake_mod.install_extensions(settings.extension_dir)
+    catalog = settings.catalog()
+    if lake_mod.redact(catalog) != catalog:
+        raise CliError("the catalog string holds a password; put it in PGPASSWORD (libpq reads it) and give "
+                       "FRAGILITY_LAKE_CATALOG without it")
+    click.echo(f"SET extension_directory = '{settings.extension_dir}'; SET autoinstall_known_extensions = false; "
+               f"{lake_mod.attach_sql(catalog, None, read_only=True, snapshot=snapshot)}; USE {lake_mod.CATALOG};")
+
+
+@lake.command("maintain")
+@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default $FRAGILITY_HOME or ./warehouse).")
+def lake_maintain(home: str | None) -> None:
+    """Compact small files and drop snapshots no reader can reach (published ones are kept)."""
+    from orchestration import lake as lake_mod
+    from orchestration.execution import home_lock
+
+    settings = _checked(lambda: _settings(home, warehouse="ducklake"))
+    warehouse = _checked(lambda: _warehouse(settings))
+    with home_lock(settings), warehouse.get_connection() as con:
+        done = lake_mod.maintain(con)
+    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in done.items()))

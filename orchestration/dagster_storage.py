@@ -106,12 +106,77 @@ event_log_storage:
 """
 
 
-def write_instance_config(dagster_home: Path) -> Path:
-    """The home's dagster.yaml, with this event log over the stock files. Rewritten only when it differs, and
-    never when someone wrote their own (it no longer starts with our first line): theirs is kept as it is."""
+LAKE_INSTANCE_YAML = """# Written by `fragility` (orchestration.dagster_storage): the instance of this home, for the CLI,
+# the UI, the daemon and its run workers alike. With the lake, runs, events and schedules live in PostgreSQL
+# (dagster-postgres), beside the lake's catalog, so several machines can share them.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # Steps that write the warehouse's shared tables declare pool "duckdb_writer": one at a time.
+    default_limit: 1
+storage:
+  postgres:
+    postgres_url: {url}
+"""
+DAGSTER_PG_ENV = "FRAGILITY_DAGSTER_PG_URL"
+
+
+def lake_instance_url(catalog: str) -> str:
+    """Dagster's storage beside the lake's catalog: FRAGILITY_DAGSTER_PG_URL, else the catalog's server with
+    database ``<catalog database>_dagster`` (created if missing). A catalog with a password needs the variable:
+    the URL would otherwise hold the password in dagster.yaml."""
+    import os
+
+    if os.environ.get(DAGSTER_PG_ENV):
+        return '{"env": "' + DAGSTER_PG_ENV + '"}'
+    import psycopg2.extensions
+
+    from orchestration.lake import LakeUnavailable, redact
+
+    try:
+        params = psycopg2.extensions.parse_dsn(catalog)
+    except psycopg2.ProgrammingError as exc:
+        raise LakeUnavailable(f"FRAGILITY_LAKE_CATALOG is not a libpq connection string ({redact(catalog)})") from exc
+    if params.get("password"):
+        raise LakeUnavailable(f"the lake's catalog has a password: set {DAGSTER_PG_ENV} (a postgresql:// URL) for "
+                              "Dagster's instance, so that dagster.yaml need not hold it")
+    database = f"{params.get('dbname', 'fragility')}_dagster"
+    _create_database(catalog, database)
+    host, port, user = params.get("host", ""), params.get("port", "5432"), params.get("user", "")
+    if host.startswith("/"):  # a unix socket folder
+        return f"postgresql+psycopg2://{user}@/{database}?host={host}&port={port}"
+    return f"postgresql+psycopg2://{user}@{host}:{port}/{database}"
+
+
+def _create_database(catalog: str, database: str) -> None:
+    import psycopg2
+
+    from orchestration.lake import unavailable
+
+    try:
+        pg = psycopg2.connect(catalog)
+    except psycopg2.Error as exc:
+        raise unavailable(catalog, exc) from None
+    try:
+        pg.autocommit = True
+        with pg.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        pg.close()
+
+
+def write_instance_config(dagster_home: Path, settings=None) -> Path:
+    """The home's dagster.yaml: this event log over the stock SQLite files, or PostgreSQL with the lake. Rewritten
+    only when it differs, and never when someone wrote their own (it no longer starts with our first line)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    text = INSTANCE_YAML.format(runs=dagster_home / "history" / "runs")  # where Dagster keeps them
+    if settings is not None and settings.warehouse == "ducklake":
+        text = LAKE_INSTANCE_YAML.format(url=lake_instance_url(settings.catalog()))
+    else:
+        text = INSTANCE_YAML.format(runs=dagster_home / "history" / "runs")  # where Dagster keeps them
     if config.exists() and not config.read_text().startswith(INSTANCE_YAML.splitlines()[0]):
         return config
     if not config.exists() or config.read_text() != text:

@@ -33,6 +33,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
                        if spec.blocking}, key=lambda k: k.to_user_string())
     raw_keys = [k for a in raw_assets for k in a.keys]
     fred = [s for s in SOURCES if s.name == "fred"]
+    warehouse = WarehouseDuckDB.for_settings(settings)
     return dg.Definitions(
         assets=apply_policies([*raw_assets, fragility_dbt, build_publish_asset(mart_keys, blocking),
                                build_report_asset(), build_release_checks_asset()]),
@@ -42,9 +43,9 @@ def build_defs(settings: Settings) -> dg.Definitions:
         sensors=[*(build_release_calendar_sensor(f) for f in fred), build_sensor(raw_keys), automation_sensor(),
                  build_run_failure_sensor(settings.home / "logs" / "run_failures.log")],
         resources={
-            "duckdb": WarehouseDuckDB.for_settings(settings),  # every DuckDB connection goes through it
+            "duckdb": warehouse,  # every DuckDB connection goes through it
             "pipeline": PipelineSettings.for_settings(settings),
-            "dbt": FragilityDbtCli(project_dir=dbt_project, dbt_executable=dbt_client(),
+            "dbt": FragilityDbtCli(project_dir=dbt_project, dbt_executable=dbt_client(), target=warehouse.dbt_target,
                                    target_dir=str(settings.dbt_target)),
             "gx": GreatExpectations(),
         },

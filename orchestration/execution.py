@@ -168,7 +168,7 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    write_instance_config(settings.dagster_home)
+    write_instance_config(settings.dagster_home, settings)
     warehouse = defs.resources["duckdb"]
     graph = defs.resolve_asset_graph()
     with instance_for(settings.dagster_home) as instance, open(log_dir / "last_run.log", "w") as log_file:

@@ -37,6 +37,10 @@ class LakeUnavailable(RuntimeError):
     """The lake's catalog cannot be reached (or the lake is not set up): one line, what to do."""
 
 
+class LakeNotCreated(LakeUnavailable):
+    """A read-only look at a catalog where no lake was written yet."""
+
+
 def redact(catalog: str) -> str:
     """The catalog's connection string without its password."""
     return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", re.sub(r"(://[^:/@]*:)([^@]*)@", r"\1***@", catalog))
@@ -118,6 +122,8 @@ def connect(catalog: str, data_path: str | None, extension_dir: Path, *, memory_
 def unavailable(catalog: str, exc: Exception) -> LakeUnavailable:
     """One line naming the catalog (no password) and what to do."""
     said = str(exc).replace(catalog, redact(catalog))
+    if "creating a new DuckLake is explicitly disabled" in said:
+        return LakeNotCreated(f"no lake in the catalog {redact(catalog)} yet; run `fragility run --warehouse ducklake`")
     if "Unable to connect to Postgres" in said or "connection to server" in said:
         reason = said.split("failed:", 1)[-1].strip().splitlines()[0] if "failed:" in said else "unreachable"
         return LakeUnavailable(f"the lake's catalog (PostgreSQL at {redact(catalog)}) is not reachable: {reason}; "

@@ -11,6 +11,7 @@ binaries run as the ``postgres`` OS user that Debian's ``postgresql`` package cr
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -84,7 +85,7 @@ class Server:
 
     def url(self, database: str = DATABASES[1]) -> str:
         """The same as a URL (dagster-postgres' ``postgres_url``); the socket folder goes in ``host=``."""
-        return f"postgresql://{OS_USER}@/{database}?host={self.socket_dir}&port={PORT}"
+        return f"postgresql+psycopg2://{OS_USER}@/{database}?host={self.socket_dir}&port={PORT}"
 
     def to_json(self) -> dict:
         return {"folder": str(self.folder), "socket_dir": str(self.socket_dir), "pid": self.pid}
@@ -167,10 +168,8 @@ def stop(folder: Path, timeout: float = 60) -> bool:
     except (OSError, ValueError):
         return False
     pid = int(doc["pid"])
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown: abort transactions, checkpoint, exit
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + timeout
     while _alive(pid):
         if time.monotonic() > deadline:

@@ -442,7 +442,7 @@ def render_report(warehouse, out_dir: Path) -> Report:
     from orchestration.resources import WarehouseBusy, WarehouseMissing
 
     t0 = time.perf_counter()
-    published_db = warehouse.published_path()
+    published_db = warehouse.describe()
     if not warehouse.published_exists():
         raise ReportError(f"report: no published warehouse at {published_db}; run `fragility run` first")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -39,14 +39,60 @@ class WarehouseDuckDB(DuckDBResource):
     """
 
     published_database: str = ""  # the analysts' copy; "" = beside the working database's folder
+    # DuckLake (orchestration.lake): the tables as Parquet files in lake_data, the catalog in PostgreSQL.
+    backend: str = "file"
+    lake_catalog: str = ""  # a libpq connection string (from FRAGILITY_LAKE_CATALOG through EnvVar: not shown)
+    lake_data: str = ""
+    extension_dir: str = ""
 
     _handle: list = PrivateAttr(default_factory=list)  # the open connection while a run holds the file
     _in_run: bool = PrivateAttr(default=False)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> WarehouseDuckDB:
-        return cls(database=str(settings.build_db), published_database=str(settings.published_db),
-                   connection_config={"memory_limit": duckdb_memory_limit()})
+        import os
+
+        config = {"memory_limit": duckdb_memory_limit()}
+        if settings.warehouse == "file":
+            return cls(database=str(settings.build_db), published_database=str(settings.published_db),
+                       connection_config=config)
+        catalog = settings.catalog()
+        from_env = settings.lake_catalog and os.environ.get("FRAGILITY_LAKE_CATALOG") == catalog
+        return cls(database=":memory:", backend="ducklake", connection_config=config,
+                   lake_catalog=dg.EnvVar("FRAGILITY_LAKE_CATALOG") if from_env else catalog,
+                   lake_data=str(settings.lake_data_path), extension_dir=str(settings.extension_dir))
+
+    @property
+    def is_lake(self) -> bool:
+        return self.backend == "ducklake"
+
+    def _lake(self, *, read_only: bool = False, snapshot: int | None = None):
+        from orchestration import lake
+
+        Path(self.lake_data).mkdir(parents=True, exist_ok=True)
+        try:
+            return lake.connect(self.lake_catalog, self.lake_data, Path(self.extension_dir),
+                                memory_limit=self.connection_config.get("memory_limit"), read_only=read_only,
+                                snapshot=snapshot)
+        except lake.LakeNotCreated as exc:
+            raise WarehouseMissing(str(exc)) from None
+
+    def ddl_lock(self):
+        """Hold while changing the schema: on DuckLake, concurrent DDL conflicts (a PostgreSQL advisory lock);
+        a file has one writer, so there it is nothing."""
+        if not self.is_lake:
+            return contextlib.nullcontext()
+        from orchestration import lake
+
+        return lake.ddl_lock(self.lake_catalog)
+
+    def describe(self) -> str:
+        """Where the warehouse is, for messages (never a password)."""
+        if not self.is_lake:
+            return str(self.published_path())
+        from orchestration import lake
+
+        return f"DuckLake at {lake.redact(self.lake_catalog)}, data in {self.lake_data}"
 
     # ------------------------------------------------------------------------------------------- writer
 
@@ -59,7 +105,8 @@ class WarehouseDuckDB(DuckDBResource):
     @contextlib.contextmanager
     def get_connection(self):
         """The writer (only steps in the ``duckdb_writer`` pool call this)."""
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        if not self.is_lake:
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         if not self._in_run:
             conn = self._open()
             try:
@@ -69,7 +116,7 @@ class WarehouseDuckDB(DuckDBResource):
             return
         if not self._handle:
             self._handle.append(self._open())
-        cursor = self._handle[0].cursor()
+        cursor = self._cursor()
         try:
             yield cursor
         except BaseException:
@@ -80,12 +127,24 @@ class WarehouseDuckDB(DuckDBResource):
 
     def _open(self):
         """As upstream opens it: its configuration, and retries while another process holds the file."""
+        if self.is_lake:  # many writers: nothing to wait for
+            return self._lake()
         import duckdb
         from dagster._utils.backoff import backoff  # upstream's own retry, as DuckDBResource uses it
 
         return backoff(fn=connect_file, retry_on=(RuntimeError, duckdb.IOException), max_retries=10,
                        kwargs={"path": self.database, "read_only": False,
                                "config": {"custom_user_agent": "dagster", **self.connection_config}})
+
+    def _cursor(self):
+        """A cursor on the run's handle: a new connection to the same database, whose default catalog is the
+        database's own, so on DuckLake it is pointed at the lake again."""
+        cursor = self._handle[0].cursor()
+        if self.is_lake:
+            from orchestration import lake
+
+            cursor.execute(f"USE {lake.CATALOG}")
+        return cursor
 
     def release(self) -> None:
         """Close this process's handle on the working database (nothing happens if none is open)."""
@@ -95,7 +154,7 @@ class WarehouseDuckDB(DuckDBResource):
     # ------------------------------------------------------------------------------------------- readers
 
     def exists(self) -> bool:
-        return Path(self.database).exists()
+        return True if self.is_lake else Path(self.database).exists()
 
     @contextlib.contextmanager
     def read_only(self):
@@ -106,15 +165,18 @@ class WarehouseDuckDB(DuckDBResource):
         process writes it, ``WarehouseMissing`` when there is no working database yet.
         """
         if self._handle:
-            cursor = self._handle[0].cursor()
+            cursor = self._cursor()
             try:
                 yield cursor
             finally:
                 cursor.close()
             return
-        if not self.exists():
+        if self.is_lake:
+            con = self._lake(read_only=True)
+        elif not self.exists():
             raise WarehouseMissing(f"no working database at {self.database} yet; run `fragility run` first")
-        con = _connect_reader(self.database, self.connection_config)
+        else:
+            con = _connect_reader(self.database, self.connection_config)
         try:
             yield con
         finally:
@@ -124,16 +186,38 @@ class WarehouseDuckDB(DuckDBResource):
         return Path(self.published_database) if self.published_database else (
             Path(self.database).parent.parent / Path(self.database).name)
 
+    def published_snapshot(self) -> int | None:
+        """DuckLake: the snapshot analysts read (the last published one), or None before the first."""
+        from orchestration import lake
+
+        try:
+            con = self._lake(read_only=True)
+        except WarehouseMissing:
+            return None
+        try:
+            published = lake.published_snapshots(con)
+        finally:
+            con.close()
+        return published[0][0] if published else None
+
     def published_exists(self) -> bool:
+        if self.is_lake:
+            return self.published_snapshot() is not None
         return self.published_path().exists()
 
     @contextlib.contextmanager
     def published(self):
-        """A read-only connection to the published copy: what analysts see."""
-        path = self.published_path()
-        if not path.exists():
-            raise WarehouseMissing(f"no published warehouse at {path}; run `fragility run` first")
-        con = _connect_reader(str(path), self.connection_config)
+        """A read-only connection to the published copy (on DuckLake: the published snapshot)."""
+        if self.is_lake:
+            snapshot = self.published_snapshot()
+            if snapshot is None:
+                raise WarehouseMissing(f"nothing published yet in the {self.describe()}; run `fragility run` first")
+            con = self._lake(read_only=True, snapshot=snapshot)
+        else:
+            path = self.published_path()
+            if not path.exists():
+                raise WarehouseMissing(f"no published warehouse at {path}; run `fragility run` first")
+            con = _connect_reader(str(path), self.connection_config)
         try:
             yield con
         finally:
@@ -141,19 +225,43 @@ class WarehouseDuckDB(DuckDBResource):
 
     # ------------------------------------------------------------------------------------------- publish
 
-    def publish(self):
-        """Checkpoint the working database, copy it, verify the copy and swap it in (orchestration.publish)."""
+    def publish(self, run_id: str, built_from: dict | None) -> dict:
+        """Make what the checks passed on the analysts' (returns the publish's metadata).
+
+        A file is checkpointed, copied, verified and swapped in (orchestration.publish); on DuckLake the current
+        snapshot is recorded as published (orchestration.lake.publish)."""
+        if self.is_lake:
+            from orchestration import lake
+
+            with self.get_connection() as con:
+                tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                                     "AND schema_name = 'marts'").fetchone()[0]
+                if not tables:
+                    raise RuntimeError("publish: the lake has no marts tables; refusing to publish it")
+                snapshot = lake.publish(con, run_id, tables, built_from)
+            return {"snapshot": snapshot, "marts_tables": tables, "lake": self.describe()}
         from orchestration.publish import publish
 
         self.release()  # publish checkpoints and copies the file: no handle of this process may be open on it
-        return publish(Path(self.database), self.published_path(), connect_file)
+        out = publish(Path(self.database), self.published_path(), connect_file)
+        return {"path": dg.MetadataValue.path(str(out.path)), "bytes": out.bytes, "marts_tables": out.tables}
 
     # ------------------------------------------------------------------------------------------- dbt
 
     def dbt_env(self) -> dict[str, str]:
         """What the dbt profile (dbt_project/profiles.yml) reads: dbt opens the warehouse from its own process."""
-        return {"FRAGILITY_BUILD_DB": self.database,
-                "FRAGILITY_DUCKDB_MEMORY_LIMIT": str(self.connection_config.get("memory_limit", ""))}
+        memory = {"FRAGILITY_DUCKDB_MEMORY_LIMIT": str(self.connection_config.get("memory_limit", ""))}
+        if not self.is_lake:
+            return {"FRAGILITY_BUILD_DB": self.database, **memory}
+        from orchestration import lake
+
+        lake.install_extensions(Path(self.extension_dir))  # dbt's connection autoloads them from there
+        return {"FRAGILITY_LAKE_CATALOG": self.lake_catalog, "FRAGILITY_LAKE_DATA": self.lake_data,
+                "FRAGILITY_DUCKDB_EXTENSIONS": self.extension_dir, **memory}
+
+    @property
+    def dbt_target(self) -> str:
+        return "lake" if self.is_lake else "dev"
 
 
 def connect_file(path: str, read_only: bool = False, config: dict | None = None):

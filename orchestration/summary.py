@@ -51,7 +51,7 @@ def write_dq_report(warehouse, settings, run_id: str):
 def summarise(warehouse, outcome: Outcome) -> list[str]:
     lines = ["stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in outcome.stage_seconds.items())
              + f"; total {outcome.total_seconds:.1f}s"]
-    published = warehouse.published_path()
+    published = warehouse.describe()
     if not outcome.success:
         lines.append("FAILED: the published warehouse was left unchanged.")
         lines += [f"  {line}" for line in outcome.failed_steps + outcome.failed_checks]
@@ -66,7 +66,8 @@ def summarise(warehouse, outcome: Outcome) -> list[str]:
 
     with warehouse.read_only() as con:
         lines += headline.lines(headline.latest(con))
-    lines.append(f"published: {published}"
+    where = published if not warehouse.is_lake else f"snapshot {warehouse.published_snapshot()} of the {published}"
+    lines.append(f"published: {where}"
                  + (" (unchanged: nothing new since the last publish)" if outcome.skipped_build else ""))
     if outcome.dq_report:
         lines.append(f"data-quality report: {outcome.dq_report}")

@@ -15,7 +15,6 @@ from orchestration.schedules import Publication, daily_source_schedule
 from orchestration.settings import Settings
 
 
-
 def _faster(product: dg.Definitions) -> dg.Definitions:
     nyfed = next(s for s in SOURCES if s.name == "nyfed")
     raw_keys = [dg.AssetKey(t.asset_path) for s in SOURCES for t in s.tables] + [

@@ -227,7 +227,8 @@ def test_sensor_is_registered_with_the_code_location(dbt_manifest):
     repo = defs.get_repository_def()
     sensor = repo.get_sensor_def("fred_release_calendar")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    assert {"run_failure_reporter", "build_on_new_data", "dashboard_after_publish"} <= {s.name for s in repo.sensor_defs}
+    names = {s.name for s in repo.sensor_defs}
+    assert {"run_failure_reporter", "build_on_new_data", "dashboard_after_publish"} <= names
 
 
 def test_run_failure_is_reported_as_one_line(tmp_path, instance):

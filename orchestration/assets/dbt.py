@@ -179,7 +179,18 @@ def plan_build(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, pi
                                                                      "publish: every row recomputed",),
                                            build_plan.state)
         planning.record_plan(con, build_plan, context.run.run_id)
+        with warehouse.ddl_lock():
+            # dbt's threads would create these at once: on DuckLake, concurrent schema creation can leave a view
+            # whose schema the catalog does not know ("could not find schema that corresponds to the view entry")
+            for schema in model_schemas():
+                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return build_plan
+
+
+def model_schemas() -> list[str]:
+    """The schemas dbt builds into (from the manifest)."""
+    nodes = MANIFEST.data.get("nodes", {}).values()
+    return sorted({n["schema"] for n in nodes if n.get("resource_type") in ("model", "seed", "snapshot")})
 
 
 def build_dbt_assets(project: DbtProject = dbt_project) -> dg.AssetsDefinition:

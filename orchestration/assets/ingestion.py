@@ -33,7 +33,7 @@ def catalog(context: dg.AssetExecutionContext, duckdb: WarehouseDuckDB, pipeline
     from ingestion.catalog import catalog_tables
     from ingestion.loader import replace_tables
 
-    with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con, duckdb.ddl_lock():  # replaces whole tables: DDL
         counts = replace_tables(con, catalog_tables(pipeline.scale))
         versions = {name: table_version(con, name) for name in counts}
     for name, rows in counts.items():
@@ -55,11 +55,14 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
         """Land, parse and load the source's payloads in one transaction (all or nothing)."""
         from ingestion.ingest import AcquireContext, run_source
         from ingestion.landing import Landing
+        from ingestion.loader import ensure_raw_schema
 
         settings = pipeline.settings()
         days = window(context.partition_key_range) if source.daily else None
         ctx = AcquireContext(settings.source, Landing(settings.home), settings.scale, settings.files_dir, days)
         with duckdb.get_connection() as con:
+            with duckdb.ddl_lock():  # on DuckLake, sources ingest at once: their schema changes go one at a time
+                ensure_raw_schema(con, source.tables)
             report = run_source(con, source, ctx)
             versions = {t.name: table_version(con, t.name) for t in source.tables}
         context.log.info(f"{source.name}: {report.payloads} payloads, {report.skipped} already loaded, "

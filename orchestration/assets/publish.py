@@ -63,10 +63,9 @@ def build_publish_asset(mart_keys: list[dg.AssetKey], blocking_checks) -> dg.Ass
         if built is None or built.state is None:
             raise NotPublishable("publish: the working database has no completed dbt build to publish; "
                                  "materialise the dbt models first")
-        out = duckdb.publish()
+        out = duckdb.publish(context.run.run_id, built.state.to_json())
         return dg.MaterializeResult(metadata={
-            "path": dg.MetadataValue.path(str(out.path)), "bytes": out.bytes, "marts_tables": out.tables,
-            "plan": built.describe(), planning.BUILT_FROM: dg.MetadataValue.json(built.state.to_json()),
+            **out, "plan": built.describe(), planning.BUILT_FROM: dg.MetadataValue.json(built.state.to_json()),
         })
 
     return published
