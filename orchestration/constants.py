@@ -22,6 +22,7 @@ REPORTS_GROUP = "reports"
 INGEST_JOB = "ingest"
 BUILD_JOB = "build_and_publish"
 FULL_JOB = "full_build"
+RAW_CHECKS_JOB = "raw_checks"  # DuckLake only: the raw checks after a parallel ingest
 
 # Run tags.
 TRIGGER_TAG = "fragility/trigger"  # cli | schedule | release_calendar | new_data

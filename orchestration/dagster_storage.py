@@ -106,9 +106,9 @@ event_log_storage:
 """
 
 
-LAKE_INSTANCE_YAML = """# Written by `fragility` (orchestration.dagster_storage): the instance of this home, for the CLI,
-# the UI, the daemon and its run workers alike. With the lake, runs, events and schedules live in PostgreSQL
-# (dagster-postgres), beside the lake's catalog, so several machines can share them.
+LAKE_INSTANCE_YAML = INSTANCE_YAML.splitlines()[0] + """
+# the UI, the daemon and its run workers alike. With the lake, runs, events and schedules live in
+# PostgreSQL (dagster-postgres), beside the lake's catalog, so several machines can share them.
 telemetry:
   enabled: false
 concurrency:

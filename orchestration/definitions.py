@@ -1,57 +1,8 @@
-"""The one Definitions object: ingestion, dbt, GX checks and publish, with serialised DuckDB writers.
+"""The code location (`dagster dev -m orchestration.definitions`, the daemon, run workers): the Definitions
+bound to the environment's settings (FRAGILITY_HOME, FRAGILITY_SOURCE, FRAGILITY_WAREHOUSE ...). Loading it
+reads the environment and changes nothing in it; orchestration/assembly.py says what is in it."""
 
-Settings come from ``Settings.from_env()`` (FRAGILITY_HOME, FRAGILITY_SOURCE ...) and reach the assets as
-resources; loading this module reads the environment and changes nothing in it.
-"""
-
-import dagster as dg
-
-from ingestion.registry import SOURCES
-from orchestration.assets.dbt import FragilityDbtCli, build_dbt_assets, dbt_project
-from orchestration.assets.ingestion import catalog, source_assets
-from orchestration.assets.publish import build_publish_asset
-from orchestration.assets.release_checks import build_release_checks_asset
-from orchestration.assets.report import build_report_asset
-from orchestration.build_sensor import build_sensor
-from orchestration.checks import gx_checks
-from orchestration.dbt_client import executable as dbt_client
-from orchestration.jobs import build_jobs
-from orchestration.resources import GreatExpectations, PipelineSettings, WarehouseDuckDB
-from orchestration.schedules import apply_policies, automation_sensor, build_schedules
-from orchestration.sensors import build_release_calendar_sensor, build_run_failure_sensor
+from orchestration.assembly import build_defs
 from orchestration.settings import Settings
-
-
-def build_defs(settings: Settings) -> dg.Definitions:
-    """Definitions bound to one home and source (the UI uses the environment's; tests use temp homes)."""
-    fragility_dbt = build_dbt_assets()
-    raw_assets = [catalog, *source_assets]
-    mart_keys = [k for k in fragility_dbt.keys if k.path[0] == "marts"]
-    # Publish refuses unless every blocking check upstream of it passed on the current data (the dbt tests and
-    # the Great Expectations suites), whichever run evaluated it.
-    blocking = sorted({spec.key for defn in [*raw_assets, fragility_dbt, *gx_checks] for spec in defn.check_specs
-                       if spec.blocking}, key=lambda k: k.to_user_string())
-    raw_keys = [k for a in raw_assets for k in a.keys]
-    fred = [s for s in SOURCES if s.name == "fred"]
-    warehouse = WarehouseDuckDB.for_settings(settings)
-    return dg.Definitions(
-        assets=apply_policies([*raw_assets, fragility_dbt, build_publish_asset(mart_keys, blocking),
-                               build_report_asset(), build_release_checks_asset()]),
-        asset_checks=gx_checks,
-        jobs=build_jobs(),
-        schedules=build_schedules(SOURCES),
-        sensors=[*(build_release_calendar_sensor(f) for f in fred), build_sensor(raw_keys), automation_sensor(),
-                 build_run_failure_sensor(settings.home / "logs" / "run_failures.log")],
-        resources={
-            "duckdb": warehouse,  # every DuckDB connection goes through it
-            "pipeline": PipelineSettings.for_settings(settings),
-            "dbt": FragilityDbtCli(project_dir=dbt_project, dbt_executable=dbt_client(), target=warehouse.dbt_target,
-                                   target_dir=str(settings.dbt_target)),
-            "gx": GreatExpectations(),
-        },
-        # One process, one step at a time: DuckDB has a single writer.
-        executor=dg.in_process_executor,
-    )
-
 
 defs = build_defs(Settings.from_env())

@@ -9,16 +9,18 @@ sensor's build run (orchestration.build_sensor).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.constants import BUILD_JOB, INGEST_JOB, TRIGGER_TAG
+from orchestration.constants import BUILD_JOB, INGEST_JOB, RAW_CHECKS_JOB, TRIGGER_TAG
 from orchestration.settings import Settings
 from orchestration.summary import Outcome, stage_of, summarise, write_dq_report
 
@@ -26,11 +28,12 @@ RUN_TAG = "fragility/launched_by"  # marks the runs `fragility run` executes in 
 
 
 class _Progress(logging.Handler):
-    """Turns Dagster step events into one progress line per finished step."""
+    """Turns Dagster step events into one progress line per finished step (in the step's own process, when
+    steps run in processes of their own). What the outcome keeps is read from the run's events afterwards."""
 
-    def __init__(self, echo: Callable[[str], None], outcome: Outcome) -> None:
+    def __init__(self, echo: Callable[[str], None]) -> None:
         super().__init__(logging.DEBUG)  # Dagster logs its events at DEBUG
-        self.echo, self.outcome = echo, outcome
+        self.echo = echo
         self.started: dict[str, float] = {}
         self.materialized: dict[str, set] = {}  # step -> asset keys
         self.partitions: dict[str, set] = {}  # step -> partition keys (daily sources)
@@ -48,38 +51,68 @@ class _Progress(logging.Handler):
             self.materialized.setdefault(step, set()).add(materialization.asset_key)
             if materialization.partition:
                 self.partitions.setdefault(step, set()).add(materialization.partition)
-        elif kind == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            if not data.passed:
-                key = "/".join(data.asset_key.path)
-                desc = data.description or ""
-                lines = [x for x in desc.splitlines() if x.strip()] or [""]
-                self.outcome.failed_checks.append(f"check {data.check_name} on {key} failed: {lines[0]}".rstrip(": "))
-                self.outcome.failed_checks += [f"  {x}" for x in lines[1:]]
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
             took = time.perf_counter() - self.started.get(step, time.perf_counter())
-            stage = stage_of(step)
-            self.outcome.stage_seconds[stage] = self.outcome.stage_seconds.get(stage, 0.0) + took
             mark = {"STEP_SUCCESS": "ok  ", "STEP_FAILURE": "FAIL", "STEP_SKIPPED": "skip"}[kind]
             n, days = len(self.materialized.get(step, ())), len(self.partitions.get(step, ()))
             extra = (f", {n} assets" if n else "") + (f" x {days} daily partitions" if days else "")
-            self.echo(f"  [{mark}] {stage:<9} {step} ({took:.1f}s{extra})")
-            if kind == "STEP_FAILURE" and "gx_" not in step:  # a failed check says it better below
-                err = event.event_specific_data.error
-                while err is not None and err.cause is not None:  # the user's error, not Dagster's wrapper
-                    err = err.cause
-                reason = (err.message if err else "failed").strip().splitlines()
-                self.outcome.failed_steps.append(f"{step}: {reason[-1] if reason else 'failed'}")
+            self.echo(f"  [{mark}] {stage_of(step):<9} {step} ({took:.1f}s{extra})")
 
 
-def _progress_logger(echo: Callable[[str], None], outcome: Outcome) -> dg.LoggerDefinition:
+def _progress_logger(echo: Callable[[str], None]) -> dg.LoggerDefinition:
     @dg.logger(description="One line per finished step (used by `fragility run`).")
     def progress(_init_context):
         log = logging.Logger("fragility.progress", level=logging.DEBUG)
-        log.addHandler(_Progress(echo, outcome))
+        log.addHandler(_Progress(echo))
         return log
 
     return progress
+
+
+def absorb(outcome: Outcome, entries) -> None:
+    """Stage times, failed steps and failed checks of a finished run, from its event log entries."""
+    started: dict[str, float] = {}
+    for entry in entries:
+        event = entry.dagster_event
+        if event is None:
+            continue
+        step, kind = event.step_key or "", event.event_type_value
+        if kind == "STEP_START":
+            started[step] = entry.timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and step in started:
+            stage = stage_of(step)
+            outcome.stage_seconds[stage] = outcome.stage_seconds.get(stage, 0.0) + entry.timestamp - started[step]
+        if kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed:
+                key = "/".join(data.asset_key.path)
+                lines = [x for x in (data.description or "").splitlines() if x.strip()] or [""]
+                outcome.failed_checks.append(f"check {data.check_name} on {key} failed: {lines[0]}".rstrip(": "))
+                outcome.failed_checks += [f"  {x}" for x in lines[1:]]
+        elif kind == "STEP_FAILURE" and "gx_" not in step:  # a failed check says it better above
+            err = event.event_specific_data.error
+            while err is not None and err.cause is not None:  # the user's error, not Dagster's wrapper
+                err = err.cause
+            reason = (err.message if err else "failed").strip().splitlines()
+            outcome.failed_steps.append(f"{step}: {reason[-1] if reason else 'failed'}")
+
+
+def parallel_ingest_job(home: str, source: str, files_dir: str | None, scale: int, as_of: str | None,
+                        lake_data: str | None) -> dg.JobDefinition:
+    """The ingest job as the parallel ingest's step processes load it (``dg.execute_job``): the settings come as
+    arguments, which Dagster keeps with the run, so the catalog string (it may hold a password) is not among
+    them: it comes from FRAGILITY_LAKE_CATALOG, or the local server of `fragility lake up` in the home."""
+    import datetime as dt
+
+    from orchestration.assembly import build_defs
+
+    settings = Settings(Path(home), source, Path(files_dir) if files_dir else None, scale,
+                        dt.date.fromisoformat(as_of) if as_of else None, "ducklake",
+                        os.environ.get("FRAGILITY_LAKE_CATALOG") or None, Path(lake_data) if lake_data else None)
+    if settings not in _BUILT:  # the forkserver built them before forking this step (``preload_definitions``)
+        _BUILT[settings] = build_defs(settings)
+    job = _BUILT[settings].resolve_job_def(INGEST_JOB)
+    return job.with_logger_defs({"progress": _progress_logger(_stdout_echo), "console": dg.colored_console_logger})
 
 
 def _stdout_echo(line: str) -> None:
@@ -159,11 +192,11 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     outcome.stage_seconds["prepare"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    from orchestration.definitions import build_defs
+    from orchestration.assembly import build_defs
 
     defs = build_defs(settings)
     outcome.stage_seconds["load definitions"] = time.perf_counter() - t
-    loggers = {"progress": _progress_logger(echo, outcome), "console": dg.colored_console_logger}
+    loggers = {"progress": _progress_logger(echo), "console": dg.colored_console_logger}
     run_config = {"loggers": {"progress": {}, **({"console": {}} if verbose else {})}}
     # dbt echoes its own log to stdout; keep it in HOME/logs unless --verbose.
     log_dir = settings.home / "logs"
@@ -177,11 +210,22 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
         tags = {RUN_TAG: "fragility run", TRIGGER_TAG: "cli", **({REVALIDATE_TAG: "true"} if rebuild else {})}
 
         def execute(name: str, selection=None, config: dict | None = None, extra_tags: dict | None = None):
-            job = defs.resolve_job_def(name).with_logger_defs(loggers)
-            with sink:
-                return job.execute_in_process(run_config={**run_config, **(config or {})}, instance=instance,
-                                              asset_selection=sorted(selection) if selection is not None else None,
-                                              raise_on_error=False, tags={**tags, **(extra_tags or {})})
+            selected = sorted(selection) if selection is not None else None
+            config, run_tags = {**run_config, **(config or {})}, {**tags, **(extra_tags or {})}
+            if name == INGEST_JOB and settings.warehouse == "ducklake":  # its executor runs sources at once
+                job = dg.build_reconstructable_job("orchestration.execution", "parallel_ingest_job",
+                                                   reconstructable_kwargs=_job_kwargs(settings))
+                with (sink, _scoped_env({PARALLEL_ENV: json.dumps(_job_kwargs(settings))}),
+                      dg.execute_job(job, instance, run_config=config, tags=run_tags, raise_on_error=False,
+                                     asset_selection=selected) as finished):
+                    result = types.SimpleNamespace(success=finished.success, run_id=finished.run_id)
+            else:
+                job = defs.resolve_job_def(name).with_logger_defs(loggers)
+                with sink:
+                    result = job.execute_in_process(run_config=config, instance=instance, asset_selection=selected,
+                                                    raise_on_error=False, tags=run_tags)
+            absorb(outcome, instance.all_logs(result.run_id))
+            return result
 
         # Two runs: ingest first, so that a re-run with nothing new stops there, and a new day builds only
         # what it feeds.
@@ -193,6 +237,8 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
             echo("  [skip] partitions daily sources: every publication day up to the as-of day is loaded")
             ingest = RAW.resolve(graph) - set(daily)
         result = execute(INGEST_JOB, ingest, extra_tags=range_tags(days) if days else None)
+        if result.success and settings.warehouse == "ducklake":  # the parallel ingest's checks, in one process
+            result = execute(RAW_CHECKS_JOB)
         if result.success:
             if rebuild:
                 with warehouse.read_only() as con:
@@ -218,6 +264,47 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     return outcome
 
 
+_BUILT: dict = {}  # settings -> Definitions, in a parallel ingest's processes
+
+
+def preload_definitions() -> None:
+    """In the parallel ingest's forkserver (orchestration.jobs.PRELOAD imports this module): build the
+    definitions of the run's settings once, so that no step process builds them again. The settings are the
+    environment's at the forkserver's start, which `fragility run` sets for its parallel ingest (PARALLEL_ENV)."""
+    if os.environ.get(PARALLEL_ENV):
+        kwargs = json.loads(os.environ[PARALLEL_ENV])
+        with contextlib.suppress(Exception):  # a miss only costs the step its own build
+            parallel_ingest_job(**kwargs)
+
+
+PARALLEL_ENV = "FRAGILITY_PARALLEL_INGEST"
+
+
+@contextlib.contextmanager
+def _scoped_env(values: dict[str, str]):
+    """``values`` in this process's environment for the length of a run whose step processes read them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _job_kwargs(settings: Settings) -> dict:
+    if settings.lake_catalog and os.environ.get("FRAGILITY_LAKE_CATALOG") != settings.lake_catalog:
+        raise RuntimeError("a parallel ingest's step processes read the lake's catalog from FRAGILITY_LAKE_CATALOG: "
+                           "set it to the catalog of these settings")
+    return {"home": str(settings.home), "source": settings.source,
+            "files_dir": str(settings.files_dir) if settings.files_dir else None, "scale": settings.scale,
+            "as_of": settings.as_of.isoformat() if settings.as_of else None,
+            "lake_data": str(settings.lake_data) if settings.lake_data else None}
+
+
 def _fail_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None]) -> None:
     """Runs of an earlier `fragility run` on this home that never finished: the process died (kill -9).
 
@@ -231,3 +318,6 @@ def _fail_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None]) -
         instance.report_run_failed(run, "the fragility run process died before the run finished (killed?)")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         echo(f"  [....] recover   run {run.run_id[:8]} of an earlier fragility run never finished: marked failed")
+
+
+preload_definitions()

@@ -111,11 +111,16 @@ def connect(catalog: str, data_path: str | None, extension_dir: Path, *, memory_
     install_extensions(extension_dir)
     con = duckdb.connect(":memory:", config=connection_config(extension_dir, memory_limit))
     try:
-        con.execute(attach_sql(catalog, data_path, read_only=read_only, snapshot=snapshot))
+        # A writer's first ATTACH creates the lake's metadata tables: two processes doing it at once fail
+        with contextlib.nullcontext() if read_only else ddl_lock(catalog):
+            con.execute(attach_sql(catalog, data_path, read_only=read_only, snapshot=snapshot))
         con.execute(f"USE {CATALOG}")
     except duckdb.Error as exc:
         con.close()
         raise unavailable(catalog, exc) from None
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

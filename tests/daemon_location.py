@@ -10,7 +10,7 @@ import dagster as dg
 from ingestion.registry import SOURCES
 from orchestration.build_sensor import build_sensor
 from orchestration.constants import EASTERN
-from orchestration.definitions import build_defs
+from orchestration.assembly import build_defs
 from orchestration.schedules import Publication, daily_source_schedule
 from orchestration.settings import Settings
 

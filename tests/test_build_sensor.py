@@ -16,7 +16,7 @@ GOLD = dg.AssetKey(["raw", "gold__prices"])
 
 @pytest.fixture
 def home(scratch_home, dbt_manifest):
-    from orchestration.definitions import build_defs
+    from orchestration.assembly import build_defs
 
     settings = settings_for(scratch_home)
     return settings, build_defs(settings)

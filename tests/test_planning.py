@@ -48,7 +48,7 @@ def _plan(settings, instance=None, dagster_home=None):
 
 
 def test_a_published_home_plans_nothing_and_a_raw_edit_plans_what_it_feeds(scratch_home, dbt_manifest):
-    from orchestration.definitions import build_defs
+    from orchestration.assembly import build_defs
     from orchestration.jobs import BUILD
 
     settings = settings_for(scratch_home)
@@ -96,7 +96,7 @@ def test_publish_records_what_it_was_built_from_and_the_state_round_trips(scratc
 def test_publish_refuses_marts_whose_blocking_check_did_not_pass(scratch_home, dbt_manifest, kind):
     from orchestration.assets.publish import unpassed_blocking_checks
     from orchestration.dagster_storage import instance_for
-    from orchestration.definitions import build_defs
+    from orchestration.assembly import build_defs
 
     defs = build_defs(settings_for(scratch_home))
     graph = defs.resolve_asset_graph()

@@ -41,11 +41,13 @@ def catalog(context: dg.AssetExecutionContext, duckdb: WarehouseDuckDB, pipeline
                                    data_version=dg.DataVersion(versions[name]))
 
 
-def build_source_asset(source: Source) -> dg.AssetsDefinition:
+def build_source_asset(source: Source, pool: str | None = WRITER_POOL) -> dg.AssetsDefinition:
+    """One source's ingest. ``pool`` is the writer pool on a DuckDB file (one writer); on DuckLake, sources write
+    different tables, and ingest at once (None: no pool; their schema changes take the lake's DDL lock)."""
     @dg.multi_asset(
         name=f"{source.name}_raw",
         specs=[_spec(t.asset_path, t.description, source.loop) for t in source.tables],
-        pool=WRITER_POOL,
+        pool=pool,
         description=source.description,
         # Daily sources: one partition per publication day; a backfill of a range is one fetch, one run.
         partitions_def=DAILY if source.daily else None,
@@ -82,4 +84,8 @@ def build_source_asset(source: Source) -> dg.AssetsDefinition:
     return _ingest
 
 
-source_assets = [build_source_asset(s) for s in SOURCES]
+def build_source_assets(pool: str | None = WRITER_POOL) -> list[dg.AssetsDefinition]:
+    return [build_source_asset(s, pool) for s in SOURCES]
+
+
+source_assets = build_source_assets()
