@@ -98,6 +98,12 @@ def socket_dir_for(folder: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"fragility-pg-{digest}"
 
 
+def data_dir_for(folder: Path) -> Path:
+    """The cluster's files: in ``folder``, or, run as root, beside the socket: the ``postgres`` user must be able
+    to reach them, and a root-owned home (/root, pytest's folders) is closed to other users."""
+    return socket_dir_for(folder) / "data" if os.geteuid() == 0 else folder / "data"
+
+
 def state_file(folder: Path) -> Path:
     return folder / "server.json"
 
@@ -119,20 +125,17 @@ def start(folder: Path, databases: tuple[str, ...] = DATABASES) -> Server:
     if already:
         return already
     bins = bindir()
-    data = folder / "data"
     folder.mkdir(parents=True, exist_ok=True)
     socket_dir = socket_dir_for(folder)
     socket_dir.mkdir(mode=0o755, exist_ok=True)
-    if os.geteuid() == 0:
-        os.chmod(folder, 0o755)  # the server user must reach its data folder
-        _give_to_server_user(folder)
     _give_to_server_user(socket_dir)
+    data = data_dir_for(folder)
     if not (data / "PG_VERSION").exists():
         _as_server_user([str(bins / "initdb"), "-D", str(data), "-U", OS_USER, "--auth=trust", "-E", "UTF8",
                          "--locale=C", "--no-sync", "--no-instructions"])
     options = (f"-c listen_addresses='' -k {socket_dir} -p {PORT} -c max_connections=100 "
                "-c unix_socket_permissions=0700")
-    _as_server_user([str(bins / "pg_ctl"), "-D", str(data), "-l", str(folder / "postgres.log"), "-o", options,
+    _as_server_user([str(bins / "pg_ctl"), "-D", str(data), "-l", str(data.parent / "postgres.log"), "-o", options,
                      "-w", "-t", "60", "start"])
     pid = int((data / "postmaster.pid").read_text().splitlines()[0])
     server = Server(folder, socket_dir, pid)
@@ -176,6 +179,5 @@ def stop(folder: Path, timeout: float = 60) -> bool:
             os.kill(pid, signal.SIGQUIT)
             break
         time.sleep(0.05)
-    shutil.rmtree(doc["socket_dir"], ignore_errors=True)
-    state_file(folder).unlink(missing_ok=True)
+    state_file(folder).unlink(missing_ok=True)  # the socket folder stays: run as root, the cluster's files are in it
     return True

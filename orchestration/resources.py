@@ -66,12 +66,18 @@ class WarehouseDuckDB(DuckDBResource):
     def is_lake(self) -> bool:
         return self.backend == "ducklake"
 
+    @property
+    def catalog(self) -> str:
+        """The lake's catalog string (an EnvVar is read here too: outside a run Dagster has not resolved it)."""
+        value = self.lake_catalog
+        return value.get_value() or "" if isinstance(value, dg.EnvVar) else value
+
     def _lake(self, *, read_only: bool = False, snapshot: int | None = None):
         from orchestration import lake
 
         Path(self.lake_data).mkdir(parents=True, exist_ok=True)
         try:
-            return lake.connect(self.lake_catalog, self.lake_data, Path(self.extension_dir),
+            return lake.connect(self.catalog, self.lake_data, Path(self.extension_dir),
                                 memory_limit=self.connection_config.get("memory_limit"), read_only=read_only,
                                 snapshot=snapshot)
         except lake.LakeNotCreated as exc:
@@ -84,7 +90,7 @@ class WarehouseDuckDB(DuckDBResource):
             return contextlib.nullcontext()
         from orchestration import lake
 
-        return lake.ddl_lock(self.lake_catalog)
+        return lake.ddl_lock(self.catalog)
 
     def describe(self) -> str:
         """Where the warehouse is, for messages (never a password)."""
@@ -92,7 +98,7 @@ class WarehouseDuckDB(DuckDBResource):
             return str(self.published_path())
         from orchestration import lake
 
-        return f"DuckLake at {lake.redact(self.lake_catalog)}, data in {self.lake_data}"
+        return f"DuckLake at {lake.redact(self.catalog)}, data in {self.lake_data}"
 
     # ------------------------------------------------------------------------------------------- writer
 
@@ -256,7 +262,7 @@ class WarehouseDuckDB(DuckDBResource):
         from orchestration import lake
 
         lake.install_extensions(Path(self.extension_dir))  # dbt's connection autoloads them from there
-        return {"FRAGILITY_LAKE_CATALOG": self.lake_catalog, "FRAGILITY_LAKE_DATA": self.lake_data,
+        return {"FRAGILITY_LAKE_CATALOG": self.catalog, "FRAGILITY_LAKE_DATA": self.lake_data,
                 "FRAGILITY_DUCKDB_EXTENSIONS": self.extension_dir, **memory}
 
     @property

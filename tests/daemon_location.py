@@ -8,9 +8,9 @@ the test. Everything else (assets, checks, jobs, the planner, resources) is ``bu
 import dagster as dg
 
 from ingestion.registry import SOURCES
+from orchestration.assembly import build_defs
 from orchestration.build_sensor import build_sensor
 from orchestration.constants import EASTERN
-from orchestration.assembly import build_defs
 from orchestration.schedules import Publication, daily_source_schedule
 from orchestration.settings import Settings
 

@@ -94,9 +94,9 @@ def test_publish_records_what_it_was_built_from_and_the_state_round_trips(scratc
 
 @pytest.mark.parametrize("kind", ["failed", "older"])
 def test_publish_refuses_marts_whose_blocking_check_did_not_pass(scratch_home, dbt_manifest, kind):
+    from orchestration.assembly import build_defs
     from orchestration.assets.publish import unpassed_blocking_checks
     from orchestration.dagster_storage import instance_for
-    from orchestration.assembly import build_defs
 
     defs = build_defs(settings_for(scratch_home))
     graph = defs.resolve_asset_graph()

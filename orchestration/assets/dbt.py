@@ -184,6 +184,10 @@ def plan_build(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, pi
             # whose schema the catalog does not know ("could not find schema that corresponds to the view entry")
             for schema in model_schemas():
                 con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if warehouse.is_lake:  # there before the snapshot it will record: every published snapshot has it
+                from orchestration.lake import PUBLICATIONS_DDL
+
+                con.execute(PUBLICATIONS_DDL)
     return build_plan
 
 
