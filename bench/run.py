@@ -2,6 +2,7 @@
 
     uv run python bench/run.py                  # scale 1 (cold, then a re-run with no new data) and scale 10
     uv run python bench/run.py --scales 1 100   # any scales
+    uv run python bench/run.py --warehouse both --scales 1 10   # the file and DuckLake backends, and their ratio
 
 For each scale it runs the real CLI in a subprocess on a fresh home as of the day before the sample
 world's last publication day (cold: dbt parse included), then again on the same home (no new data: it
@@ -70,13 +71,15 @@ def run_cli(home: Path, scale: int, extra_env: dict | None = None, extra_args: t
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if out.returncode != 0:
         raise SystemExit(f"fragility run failed at scale {scale}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    stages = {}
+    stages, runs = {}, {}
     for line in out.stdout.splitlines():
         if line.startswith("stages:"):
             for name, secs in re.findall(r"([a-z ]+?) ([0-9.]+)s", line.removeprefix("stages:")):
                 stages[name.strip().lstrip(",; ").strip()] = float(secs)
+        if line.startswith("runs:"):  # the wall time of each Dagster run
+            runs = {name: float(secs) for name, secs in re.findall(r"([a-z_]+) ([0-9.]+)s", line)}
     return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak_kib / 1024, 1),
-            "peak_tree_rss_mib": round(tree_peak, 1), "stages_s": stages}
+            "peak_tree_rss_mib": round(tree_peak, 1), "stages_s": stages, "runs_s": runs}
 
 
 def compiled_statements(db: Path) -> list[tuple[str, str]]:
@@ -132,21 +135,31 @@ def raw_sql_seconds(home: Path) -> dict[str, float]:
     return took
 
 
-def bench_scale(scale: int) -> dict:
+def bench_scale(scale: int, warehouse: str = "file") -> dict:
     home = Path(tempfile.mkdtemp(prefix=f"fragility-bench-x{scale}-"))
+    server = None
     try:
         manifest = DBT_DIR / "target" / "manifest.json"
         if scale == 1 and manifest.exists():
             manifest.unlink()  # a truly cold run: dbt parse included
+        env: dict[str, str] = {}
+        if warehouse == "ducklake":  # a local PostgreSQL for the catalog, as `fragility lake up` starts one
+            from orchestration import pgserver
+
+            server = home / "pg"
+            running = pgserver.start(server)
+            env = {"FRAGILITY_WAREHOUSE": "ducklake", "FRAGILITY_LAKE_CATALOG": running.conninfo(),
+                   "FRAGILITY_LAKE_DATA": str(home / "lake")}
         day_before = ("--as-of", (END - dt.timedelta(days=1)).isoformat())
-        cold = run_cli(home, scale, extra_args=day_before)
-        warm = run_cli(home, scale, extra_args=day_before)  # nothing new: stops after ingest
-        new_day = run_cli(home, scale, extra_args=("--as-of", END.isoformat()))  # one more daily partition
-        rebuild = run_cli(home, scale, extra_args=("--rebuild",))  # same data, everything recomputed (warm dbt)
-        floor_parts = raw_sql_seconds(home)
+        cold = run_cli(home, scale, env, day_before)
+        warm = run_cli(home, scale, env, day_before)  # nothing new: stops after ingest
+        new_day = run_cli(home, scale, env, ("--as-of", END.isoformat()))  # one more daily partition
+        rebuild = run_cli(home, scale, env, ("--rebuild",))  # same data, everything recomputed
+        floor_parts = raw_sql_seconds(home) if warehouse == "file" else {"models": 0.0, "tests": 0.0}
         floor = floor_parts["models"] + floor_parts["tests"]
         dbt_s = cold["stages_s"].get("dbt build", 0.0)
-        return {"scale": scale, "cold": cold, "rerun_no_new_data": warm, "new_day": new_day,
+        return {"scale": scale, "warehouse": warehouse, "cold": cold, "rerun_no_new_data": warm,
+                "new_day": new_day,
                 "rebuild_same_data": rebuild,
                 "ratio_new_day_to_rebuild": round(new_day["wall_s"] / rebuild["wall_s"], 3),
                 "ratio_new_day_to_cold": round(new_day["wall_s"] / cold["wall_s"], 3),
@@ -156,9 +169,18 @@ def bench_scale(scale: int) -> dict:
                 "peak_tree_rss_mib": max(r["peak_tree_rss_mib"] for r in (cold, warm, new_day, rebuild)),
                 "ratio_dbt_stage_to_floor": round(dbt_s / floor, 2) if floor else None,
                 "ratio_pipeline_to_floor": round(cold["wall_s"] / floor, 2) if floor else None,
-                "warehouse_mib": round((home / "fragility.duckdb").stat().st_size / 2**20, 1)}
+                "warehouse_mib": round(_size(home / ("lake" if warehouse == "ducklake" else "fragility.duckdb"))
+                                       / 2**20, 1)}
     finally:
+        if server is not None:
+            from orchestration import pgserver
+
+            pgserver.stop(server)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def code_location_seconds() -> float:
@@ -172,22 +194,35 @@ def code_location_seconds() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    ap.add_argument("--warehouse", choices=["file", "ducklake", "both"], default="file")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
+    backends = ["file", "ducklake"] if args.warehouse == "both" else [args.warehouse]
     for scale in args.scales:
-        row = bench_scale(scale)
-        rows.append(row)
-        print(json.dumps(row))
+        for backend in backends:
+            row = bench_scale(scale, backend)
+            rows.append(row)
+            print(json.dumps(row))
     loc = code_location_seconds()
     print(json.dumps({"dagster_definitions_validate_s": round(loc, 2)}))
     with open(RESULTS / "runs.jsonl", "a") as fh:
         for row in rows:
             fh.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **row}) + "\n")
+    by = {(r["scale"], r["warehouse"]): r for r in rows}
+    for scale in args.scales:
+        if (scale, "file") in by and (scale, "ducklake") in by:
+            f, lk = by[(scale, "file")], by[(scale, "ducklake")]
+            print(f"x{scale}: lake/file cold {lk['cold']['wall_s'] / f['cold']['wall_s']:.2f}, new day "
+                  f"{lk['new_day']['wall_s'] / f['new_day']['wall_s']:.2f}; ingest run (cold) file "
+                  f"{f['cold']['runs_s'].get('ingest', 0):.1f}s sequential, lake "
+                  f"{lk['cold']['runs_s'].get('ingest', 0):.1f}s "
+                  f"parallel (+ raw checks {lk['cold']['runs_s'].get('raw_checks', 0):.1f}s); lake ingest steps "
+                  f"{lk['cold']['stages_s'].get('ingest', 0):.1f}s of work in that wall time")
     print("\nscale  cold_wall  rerun_wall  new_day_wall  rebuild_wall  new_day/rebuild  tree_RSS_MiB  dbt_stage  "
           "raw_sql_floor  dbt/floor  stages(cold)")
     for r in rows:
-        print(f"x{r['scale']:<5} {r['cold']['wall_s']:>8.1f}s {r['rerun_no_new_data']['wall_s']:>10.1f}s "
+        print(f"x{r['scale']:<4}{r['warehouse'][0]} {r['cold']['wall_s']:>8.1f}s {r['rerun_no_new_data']['wall_s']:>10.1f}s "
               f"{r['new_day']['wall_s']:>12.1f}s {r['rebuild_same_data']['wall_s']:>12.1f}s "
               f"{r['ratio_new_day_to_rebuild']:>16.2f} "
               f"{r['peak_tree_rss_mib']:>12.0f} {r['cold']['stages_s'].get('dbt build', 0):>9.1f}s "

@@ -210,6 +210,13 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
         tags = {RUN_TAG: "fragility run", TRIGGER_TAG: "cli", **({REVALIDATE_TAG: "true"} if rebuild else {})}
 
         def execute(name: str, selection=None, config: dict | None = None, extra_tags: dict | None = None):
+            started = time.perf_counter()
+            try:
+                return _execute(name, selection, config, extra_tags)
+            finally:
+                outcome.run_seconds[name] = time.perf_counter() - started
+
+        def _execute(name: str, selection=None, config: dict | None = None, extra_tags: dict | None = None):
             selected = sorted(selection) if selection is not None else None
             config, run_tags = {**run_config, **(config or {})}, {**tags, **(extra_tags or {})}
             if name == INGEST_JOB and settings.warehouse == "ducklake":  # its executor runs sources at once

@@ -22,7 +22,8 @@ def stage_of(step_key: str) -> str:
 class Outcome:
     success: bool
     run_id: str
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed step times per stage
+    run_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each Dagster run (job -> s)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
@@ -51,6 +52,8 @@ def write_dq_report(warehouse, settings, run_id: str):
 def summarise(warehouse, outcome: Outcome) -> list[str]:
     lines = ["stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in outcome.stage_seconds.items())
              + f"; total {outcome.total_seconds:.1f}s"]
+    if outcome.run_seconds:
+        lines.append("runs: " + ", ".join(f"{k} {v:.1f}s" for k, v in outcome.run_seconds.items()))
     published = warehouse.describe()
     if not outcome.success:
         lines.append("FAILED: the published warehouse was left unchanged.")

@@ -160,4 +160,5 @@ def test_a_rerun_with_nothing_new_stops_after_ingest_and_keeps_the_published_fil
     assert not any("[ok  ] dbt build" in line or "[ok  ] publish" in line for line in lines)
     assert published.stat().st_ino == inode and sha256(published) == before
     assert outcome.summary[-1].endswith("(unchanged: nothing new since the last publish)")
-    assert outcome.summary[1].startswith("as of 2025-11-21: composite fragility ")
+    assert outcome.summary[1].startswith("runs: ingest ") and "build_and_publish" not in outcome.summary[1]
+    assert outcome.summary[2].startswith("as of 2025-11-21: composite fragility ")
