@@ -222,7 +222,8 @@ def main() -> None:
     print("\nscale  cold_wall  rerun_wall  new_day_wall  rebuild_wall  new_day/rebuild  tree_RSS_MiB  dbt_stage  "
           "raw_sql_floor  dbt/floor  stages(cold)")
     for r in rows:
-        print(f"x{r['scale']:<4}{r['warehouse'][0]} {r['cold']['wall_s']:>8.1f}s {r['rerun_no_new_data']['wall_s']:>10.1f}s "
+        print(f"x{r['scale']:<4}{r['warehouse'][0]} {r['cold']['wall_s']:>8.1f}s "
+              f"{r['rerun_no_new_data']['wall_s']:>10.1f}s "
               f"{r['new_day']['wall_s']:>12.1f}s {r['rebuild_same_data']['wall_s']:>12.1f}s "
               f"{r['ratio_new_day_to_rebuild']:>16.2f} "
               f"{r['peak_tree_rss_mib']:>12.0f} {r['cold']['stages_s'].get('dbt build', 0):>9.1f}s "
