@@ -176,7 +176,7 @@ def run_pipeline(
 
 def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, rebuild: bool) -> Outcome:
     from orchestration import planning
-    from orchestration.assets.dbt import ensure_manifest, manifest_is_stale
+    from orchestration.assets.dbt import manifest_is_stale, parse_into
     from orchestration.checks import REVALIDATE_TAG
     from orchestration.dagster_storage import instance_for, write_instance_config
     from orchestration.jobs import BUILD, RAW
@@ -188,7 +188,10 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     t = time.perf_counter()
     if manifest_is_stale():
         echo("  [....] prepare   dbt parse (manifest missing or out of date)")
-        ensure_manifest()
+        from orchestration.resources import WarehouseDuckDB
+
+        prepared = WarehouseDuckDB.for_settings(settings)
+        parse_into(settings.dbt_target, prepared.dbt_env(), prepared.dbt_target)
     outcome.stage_seconds["prepare"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -7,6 +7,7 @@ tick or the UI get the same ``recompute_from``, the same full-refresh decision a
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +42,37 @@ def ensure_manifest(project: DbtProject = dbt_project) -> None:
     """`dbt parse` when needed, so a fresh clone and an edited model both load without a manual step."""
     if manifest_is_stale(project):
         project.preparer.prepare(project)
+
+
+def parse_into(target: Path, env: Mapping[str, str], dbt_target: str, project: DbtProject = dbt_project) -> None:
+    """`dbt parse` in one warehouse's target folder (with its profile), its manifest then copied to the project's
+    target for the definitions. dbt reuses a parse only for the same profile, so that warehouse's first build
+    starts from this parse instead of parsing the project a second time (`fragility run`'s cold start)."""
+    import subprocess
+
+    from orchestration.dbt_client import executable
+
+    target.mkdir(parents=True, exist_ok=True)
+    env_file = target / ENV_FILE
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(dict(env), out)
+    try:
+        done = subprocess.run([executable(), "parse", "--target", dbt_target], cwd=project.project_dir,
+                              capture_output=True, text=True,
+                              env={**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+                                   "DBT_PROFILES_DIR": str(project.profiles_dir or project.project_dir),
+                                   "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    finally:
+        env_file.unlink(missing_ok=True)
+    if done.returncode != 0:
+        said = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        raise RuntimeError(f"dbt parse failed: {said[-1] if said else done.returncode} (see {target / 'dbt.log'})")
+    manifest = Path(project.manifest_path)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = manifest.with_name(".manifest.json.tmp")
+    shutil.copyfile(target / "manifest.json", tmp)
+    os.replace(tmp, manifest)  # the definitions never read half a manifest
 
 
 class FragilityTranslator(DagsterDbtTranslator):
