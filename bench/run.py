@@ -227,7 +227,7 @@ def main() -> None:
               f"{r['new_day']['wall_s']:>12.1f}s {r['rebuild_same_data']['wall_s']:>12.1f}s "
               f"{r['ratio_new_day_to_rebuild']:>16.2f} "
               f"{r['peak_tree_rss_mib']:>12.0f} {r['cold']['stages_s'].get('dbt build', 0):>9.1f}s "
-              f"{r['raw_sql_floor_s']:>12.2f}s {r['ratio_dbt_stage_to_floor']:>9} {r['cold']['stages_s']}")
+              f"{r['raw_sql_floor_s']:>12.2f}s {str(r['ratio_dbt_stage_to_floor']):>9} {r['cold']['stages_s']}")
     print(f"dagster definitions validate: {loc:.1f}s")
 
 
