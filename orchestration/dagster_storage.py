@@ -150,22 +150,12 @@ def lake_instance_url(catalog: str) -> str:
 
 
 def _create_database(catalog: str, database: str) -> None:
-    import psycopg2
+    from orchestration.lake import catalog_session
 
-    from orchestration.lake import unavailable
-
-    try:
-        pg = psycopg2.connect(catalog)
-    except psycopg2.Error as exc:
-        raise unavailable(catalog, exc) from None
-    try:
-        pg.autocommit = True
-        with pg.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{database}"')
-    finally:
-        pg.close()
+    with catalog_session(catalog) as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{database}"')
 
 
 def write_instance_config(dagster_home: Path, settings=None) -> Path:

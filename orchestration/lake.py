@@ -138,8 +138,8 @@ def unavailable(catalog: str, exc: Exception) -> LakeUnavailable:
 
 
 @contextlib.contextmanager
-def ddl_lock(catalog: str):
-    """Serialise schema changes of one lake across processes and machines (a PostgreSQL advisory lock)."""
+def catalog_session(catalog: str):
+    """An autocommit cursor on the catalog's PostgreSQL (psycopg2), closed with its session."""
     import psycopg2
 
     try:
@@ -149,10 +149,18 @@ def ddl_lock(catalog: str):
     try:
         pg.autocommit = True
         with pg.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
-        yield
+            yield cur
     finally:
-        pg.close()  # ends the session, and with it the lock (a process killed here releases it too)
+        pg.close()
+
+
+@contextlib.contextmanager
+def ddl_lock(catalog: str):
+    """Serialise schema changes of one lake across processes and machines (a PostgreSQL advisory lock, held by
+    the session: closing it, or a process killed meanwhile, releases it)."""
+    with catalog_session(catalog) as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        yield
 
 
 # ------------------------------------------------------------------------------------------------ publish

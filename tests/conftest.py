@@ -60,3 +60,17 @@ def _no_secrets_leak_between_tests(monkeypatch):
     for var in ("FRED_API_KEY", "FRAGILITY_SEC_USER_AGENT"):
         if var in os.environ:
             monkeypatch.delenv(var)
+
+
+def expect_work(home: Path) -> None:
+    """Make the next run build and publish even if ingest finds nothing new, as new data would: forget the
+    record of what the published warehouse was built from (the publish materialisations in the home's
+    instance), in a child process as `fragility` would."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAGILITY_", "DAGSTER_"))}
+    code = ("import sys, dagster as dg\n"
+            "with dg.DagsterInstance.from_config(sys.argv[1]) as instance:\n"
+            "    instance.wipe_assets([dg.AssetKey(['warehouse', 'published'])])\n")
+    subprocess.run([sys.executable, "-c", code, str(home / "dagster")], cwd=REPO, env=env, check=True, timeout=300)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.conftest import expect_work
+
 REPO = Path(__file__).resolve().parents[1]
 HANG_GUARD = 1200  # seconds: only stops a run that never ends
 
@@ -32,16 +34,6 @@ def fragility_run(home: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "orchestration", "run", "--home", str(home)], cwd=REPO,
                             env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-
-
-def expect_work(home: Path) -> None:
-    """Make the next run build and publish even if ingest finds nothing new, as new data would: forget the
-    record of what the published file was built from (the publish materialisations in the home's instance)."""
-    code = ("import sys, dagster as dg\n"
-            "with dg.DagsterInstance.from_config(sys.argv[1]) as instance:\n"
-            "    instance.wipe_assets([dg.AssetKey(['warehouse', 'published'])])\n")
-    subprocess.run([sys.executable, "-c", code, str(home / "dagster")], cwd=REPO, env=child_env(), check=True,
-                   timeout=300)
 
 
 def duckdb_cli() -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import expect_work
 from tests.tablecompare import content, same_content, tables
 
 REPO = Path(__file__).resolve().parents[1]
@@ -226,16 +227,6 @@ def dagster_runs(home: Path) -> list[str]:
                          capture_output=True, text=True, timeout=300, check=True).stdout.split()
     assert out[1] == "0", "a run still holds or waits for a pool slot"
     return out[0].split(",")
-
-
-def expect_work(home: Path) -> None:
-    """Make the next run build and publish even if ingest finds nothing new, as new data would: forget the
-    record of what the published file was built from (the publish materialisations in the home's instance)."""
-    code = ("import sys, dagster as dg\n"
-            "with dg.DagsterInstance.from_config(sys.argv[1]) as instance:\n"
-            "    instance.wipe_assets([dg.AssetKey(['warehouse', 'published'])])\n")
-    subprocess.run([sys.executable, "-c", code, str(home / "dagster")], cwd=REPO, env=child_env(), check=True,
-                   timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -236,7 +236,8 @@ def _published_counts(settings) -> tuple[int, dict]:
 
 
 def test_kill_9_during_a_lake_commit_and_during_dbt_leaves_the_published_snapshot(server, tmp_path, built_home):
-    from tests.test_crash_recovery import Run, expect_work
+    from tests.conftest import expect_work
+    from tests.test_crash_recovery import Run
 
     home = tmp_path / "home"
     env = lake_env(home, server, "killed")
