@@ -175,28 +175,33 @@ def run_pipeline(
 
 
 def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, rebuild: bool) -> Outcome:
-    from orchestration import planning
-    from orchestration.assets.dbt import manifest_is_stale, parse_into
-    from orchestration.checks import REVALIDATE_TAG
-    from orchestration.dagster_storage import instance_for, write_instance_config
-    from orchestration.jobs import BUILD, RAW
-    from orchestration.partitions import ingest_partitions, range_tags
+    from orchestration.dbt_parse import Parse, manifest_is_stale
+    from orchestration.resources import WarehouseDuckDB
 
     t0 = time.perf_counter()
     outcome = Outcome(success=False, run_id="")
     echo(f"fragility: source={settings.source} scale={settings.scale} home={settings.home}")
-    t = time.perf_counter()
-    if manifest_is_stale():
+    parsing = None
+    if manifest_is_stale():  # dbt parses in its own process while this one imports the code location
         echo("  [....] prepare   dbt parse (manifest missing or out of date)")
-        from orchestration.resources import WarehouseDuckDB
-
         prepared = WarehouseDuckDB.for_settings(settings)
-        parse_into(settings.dbt_target, prepared.dbt_env(), prepared.dbt_target)
-    outcome.stage_seconds["prepare"] = time.perf_counter() - t
+        parsing = Parse(settings.dbt_target, prepared.dbt_env(), prepared.dbt_target).start()
+    try:
+        from orchestration import planning
+        from orchestration.assembly import build_defs
+        from orchestration.checks import REVALIDATE_TAG
+        from orchestration.dagster_storage import instance_for, write_instance_config
+        from orchestration.jobs import BUILD, RAW
+        from orchestration.partitions import ingest_partitions, range_tags
+    except BaseException:
+        if parsing is not None:
+            parsing.stop()
+        raise
+    if parsing is not None:
+        parsing.finish()
+    outcome.stage_seconds["prepare"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    from orchestration.assembly import build_defs
-
     defs = build_defs(settings)
     outcome.stage_seconds["load definitions"] = time.perf_counter() - t
     loggers = {"progress": _progress_logger(echo), "console": dg.colored_console_logger}

@@ -8,7 +8,7 @@ planned against what the **published** warehouse was built from:
 * only raw rows differ: **incremental**: rebuild what the changed tables feed, and let the incremental models
   keep their as-known rows before ``recompute_from``, the earliest day a row loaded since then became known
   (``RawTable.known_on``); an as-known row for day D uses only what was published by D;
-* the code or the settings differ, or there is no record: **full** (``--full-refresh``, unit tests on).
+* the code or the settings differ, or there is no record: **full** (``--full-refresh``).
 
 Dagster's machinery does the parts it can: every raw asset reports its table's content hash as its data
 version, the dbt models carry code versions from dbt's checksums, and the record of what was published is

@@ -319,3 +319,42 @@ def test_publish_copies_every_byte_in_the_kernel_or_in_python(tmp_path, monkeypa
         publish._copy(src, dst)
     assert (tmp_path / "dst").read_bytes() == data
     assert len(calls) == (2 if kernel == "fails_half_way" else 0)
+
+
+# --------------------------------------------------------------------------- the cold start's parse
+
+
+def test_a_parse_in_the_home_target_is_reused_by_the_next_invocation_with_the_same_profile(tmp_path):
+    from orchestration.dbt_parse import ENV_FILE, Parse
+
+    target, manifest = tmp_path / "target", tmp_path / "project_target" / "manifest.json"
+    env = {"FRAGILITY_BUILD_DB": str(tmp_path / "fragility.duckdb"), "FRAGILITY_DUCKDB_MEMORY_LIMIT": "1GB"}
+    Parse(target, env, "dev", manifest=manifest).start().finish()
+    assert "Starting full parse" in (target / "dbt.log").read_text()
+    assert json.loads(manifest.read_text()) == json.loads((target / "manifest.json").read_text())
+    assert not (target / ENV_FILE).exists()
+
+    Parse(target, env, "dev", manifest=manifest).start().finish()  # what the first build does, in effect
+    again = (target / "dbt.log").read_text()
+    assert "Starting full parse" not in again and "Unable to do partial parsing" not in again
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in again
+
+
+def test_a_failed_parse_names_dbt_s_error_and_leaves_the_manifest_and_no_settings_file(tmp_path):
+    import shutil
+
+    from orchestration.constants import DBT_PROJECT_DIR
+    from orchestration.dbt_parse import ENV_FILE, Parse
+
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "staging" / "broken_model.sql").write_text("select {{ ref('no_such_model') }}")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    target = tmp_path / "target"
+    parse = Parse(target, {"FRAGILITY_BUILD_DB": str(tmp_path / "x.duckdb")}, "dev", project_dir=project,
+                  manifest=manifest).start()
+    with pytest.raises(RuntimeError, match=r"dbt parse failed: .*no_such_model.*\(see .*dbt.log\)"):
+        parse.finish()
+    assert manifest.read_text() == "{}"
+    assert not (target / ENV_FILE).exists()

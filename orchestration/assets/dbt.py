@@ -6,8 +6,6 @@ tick or the UI get the same ``recompute_from``, the same full-refresh decision a
 
 import hashlib
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -18,61 +16,18 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration import planning
 from orchestration.constants import DBT_LAYERS, DBT_PROJECT_DIR, WRITER_POOL
+from orchestration.dbt_parse import ENV_FILE, manifest_is_stale, write_env_file
 from orchestration.resources import PipelineSettings, WarehouseDuckDB
 
-ENV_FILE = "fragility_env.json"  # in the invocation's target folder: what the `fragility-dbt` client adds to dbt's env
 RECOMPUTE_ENV = "FRAGILITY_RECOMPUTE_FROM"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
-    """True when the manifest is missing or older than any model, macro, seed or project file."""
-    manifest = Path(project.manifest_path)
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [project.project_dir / "dbt_project.yml", *project.project_dir.glob("models/**/*"),
-               *project.project_dir.glob("macros/**/*"), *project.project_dir.glob("seeds/**/*"),
-               *project.project_dir.glob("tests/**/*")]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
-
-
 def ensure_manifest(project: DbtProject = dbt_project) -> None:
     """`dbt parse` when needed, so a fresh clone and an edited model both load without a manual step."""
-    if manifest_is_stale(project):
+    if manifest_is_stale(Path(project.project_dir), Path(project.manifest_path)):
         project.preparer.prepare(project)
-
-
-def parse_into(target: Path, env: Mapping[str, str], dbt_target: str, project: DbtProject = dbt_project) -> None:
-    """`dbt parse` in one warehouse's target folder (with its profile), its manifest then copied to the project's
-    target for the definitions. dbt reuses a parse only for the same profile, so that warehouse's first build
-    starts from this parse instead of parsing the project a second time (`fragility run`'s cold start)."""
-    import subprocess
-
-    from orchestration.dbt_client import executable
-
-    target.mkdir(parents=True, exist_ok=True)
-    env_file = target / ENV_FILE
-    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump(dict(env), out)
-    try:
-        done = subprocess.run([executable(), "parse", "--target", dbt_target], cwd=project.project_dir,
-                              capture_output=True, text=True,
-                              env={**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
-                                   "DBT_PROFILES_DIR": str(project.profiles_dir or project.project_dir),
-                                   "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    finally:
-        env_file.unlink(missing_ok=True)
-    if done.returncode != 0:
-        said = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
-        raise RuntimeError(f"dbt parse failed: {said[-1] if said else done.returncode} (see {target / 'dbt.log'})")
-    manifest = Path(project.manifest_path)
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = manifest.with_name(".manifest.json.tmp")
-    shutil.copyfile(target / "manifest.json", tmp)
-    os.replace(tmp, manifest)  # the definitions never read half a manifest
 
 
 class FragilityTranslator(DagsterDbtTranslator):
@@ -152,10 +107,7 @@ class FragilityDbtCli(DbtCliResource):
         target = Path(self.target_dir)
         target.mkdir(parents=True, exist_ok=True)
         (target / "dbt.log").unlink(missing_ok=True)  # dbt appends: keep the last build's log only
-        env_file = target / ENV_FILE
-        fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(dict(env), out)
+        write_env_file(target, env)
         return self.cli(args, context=context, target_path=target)
 
 
@@ -170,11 +122,11 @@ def dbt_args(build_plan: planning.Plan) -> list[str]:
     stream, not those files, and dbt wrote the 2 MB manifest twice per build (1 s); the definitions use
     `dbt parse`'s manifest. One dbt.log per build, whole: past 10 MB (about 350 nodes at debug level) dbt
     rolls it over and would keep only the tail of the build. Unit tests check the SQL against fixed
-    fixtures, not the data: they run when the code changed (a full build), not on a new day."""
-    args = ["build", "--no-write-json", "--log-file-max-bytes", "0"]
-    if build_plan.kind == "full":
-        return [*args, "--full-refresh"]
-    return [*args, "--exclude-resource-type", "unit_test"]
+    fixtures, not the data, so they are the code's tests, run by the test suite
+    (tests/test_dbt_unit_tests.py) as dbt advises ("only in development or CI"), never by the pipeline:
+    they were 19 of 357 nodes and 2 s of a cold build."""
+    args = ["build", "--no-write-json", "--log-file-max-bytes", "0", "--exclude-resource-type", "unit_test"]
+    return [*args, "--full-refresh"] if build_plan.kind == "full" else args
 
 
 def dbt_env(warehouse: WarehouseDuckDB, build_plan: planning.Plan) -> dict[str, str]:

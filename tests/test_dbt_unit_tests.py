@@ -1,0 +1,64 @@
+"""The dbt unit tests (the `unit_tests:` in each model's yml) run here, not in the pipeline.
+
+They check a model's SQL against fixed fixtures, not the data, so they are the code's tests: dbt advises running
+them in development and CI only, and the pipeline's builds exclude them (orchestration.assets.dbt.dbt_args).
+dbt-duckdb reads the column types of a unit test's inputs from the warehouse, so they run against a copy of
+the session's built warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def unit_test_results(built_home, dbt_manifest, tmp_path_factory) -> tuple[dict, dict]:
+    from orchestration.assets.dbt import dbt_project
+    from orchestration.dbt_client import executable
+
+    tmp = tmp_path_factory.mktemp("dbt_unit")
+    db = tmp / "fragility.duckdb"
+    shutil.copyfile(built_home / "build" / "fragility.duckdb", db)
+    target = tmp / "target"
+    target.mkdir()
+    (target / "fragility_env.json").write_text(json.dumps({"FRAGILITY_BUILD_DB": str(db),
+                                                           "FRAGILITY_DUCKDB_MEMORY_LIMIT": "1GB"}))
+    done = subprocess.run(
+        [executable(), "test", "--select", "test_type:unit", "--target", "dev"], cwd=dbt_project.project_dir,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
+        env={**_clean_env(), "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+             "DBT_PROFILES_DIR": str(dbt_project.project_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    written = target / "run_results.json"
+    assert written.exists(), f"dbt wrote no run_results.json (exit {done.returncode}): {done.stdout[-2000:]}"
+    results = json.loads(written.read_text())
+    manifest = json.loads(Path(dbt_manifest).read_text())
+    return manifest, results
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith(("FRAGILITY_", "DBT_"))}
+
+
+def test_every_unit_test_of_the_project_ran_and_passed(unit_test_results):
+    manifest, results = unit_test_results
+    declared = set(manifest["unit_tests"])
+    ran = {r["unique_id"]: r for r in results["results"]}
+    assert len(declared) >= 19  # a yml that stopped being read would silently drop its unit tests
+    assert set(ran) == declared
+    failed = {uid: (r["status"], (r.get("message") or "")[:300]) for uid, r in ran.items() if r["status"] != "pass"}
+    assert not failed
+
+
+def test_unit_tests_sit_beside_the_model_they_test(dbt_manifest):
+    """One yml per model (or small group): a unit test is declared in the yml beside its model's SQL."""
+    manifest = json.loads(Path(dbt_manifest).read_text())
+    for uid, test in manifest["unit_tests"].items():
+        model = manifest["nodes"][f"model.fragility.{test['model']}"]
+        assert Path(test["original_file_path"]).parent == Path(model["original_file_path"]).parent, uid
