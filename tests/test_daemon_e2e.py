@@ -203,7 +203,7 @@ def test_the_daemon_and_the_cli_published_the_same_tables(both):
 
 
 def test_the_new_day_costs_about_the_same_on_both_paths(both, record_property):
-    """Measured, not asserted (no test may pass or fail with machine load): bench/ reports the ratio."""
+    """Measured, not asserted (no test may pass or fail with machine load): bench/daemon.py reports the ratio."""
     _, _, cli_seconds = both["cli"]
     _, runs, records = both["daemon"]
     daemon_seconds = sum(records[r.run_id].end_time - records[r.run_id].start_time for r in runs)
