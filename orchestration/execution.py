@@ -230,9 +230,12 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
             if name == INGEST_JOB and settings.warehouse == "ducklake":  # its executor runs sources at once
                 job = dg.build_reconstructable_job("orchestration.execution", "parallel_ingest_job",
                                                    reconstructable_kwargs=_job_kwargs(settings))
+                # By ops, not assets: execute_job has no asset_check_selection, and an asset selection brings
+                # every check of the selected assets into this run, one process each (they run in RAW_CHECKS_JOB).
+                ops = sorted({defs.resolve_assets_def(key).op.name for key in selected}) if selected else None
                 with (sink, _scoped_env({PARALLEL_ENV: json.dumps(_job_kwargs(settings))}),
                       dg.execute_job(job, instance, run_config=config, tags=run_tags, raise_on_error=False,
-                                     asset_selection=selected) as finished):
+                                     op_selection=ops) as finished):
                     result = types.SimpleNamespace(success=finished.success, run_id=finished.run_id)
             else:
                 job = defs.resolve_job_def(name).with_logger_defs(loggers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -85,6 +86,23 @@ def test_the_sample_pipeline_on_the_lake_equals_the_file_backend_table_by_table(
     differ = [k for k in sorted(want) if k not in SKIP and not same_content(got[k], want[k])]
     assert differ == []
     assert sum(1 for s, _ in want if s == "marts") >= 15
+
+
+def test_a_re_run_with_nothing_new_checks_each_raw_table_once_and_publishes_nothing(lake_home, server):
+    """The parallel ingest's run holds no check steps: they run once, together, in the raw checks' run. (An asset
+    selection passed to Dagster's execute_job brought every check of the selected assets into the ingest run.)"""
+    home, cold = lake_home
+    settings = lake_settings(home, server)
+    before = opener(settings)
+    done = fragility_run(home, lake_env(home, server, "fragility"))
+    ran = re.findall(r"\[ok  \] checks\s+(gx_raw__\S+)", done.stdout)
+    assert sorted(ran) == sorted(set(ran)) == sorted(set(re.findall(r"\[ok  \] checks\s+(gx_raw__\S+)", cold)))
+    assert "[skip] dbt build, checks, publish: no new data" in done.stdout
+    con = before()
+    try:
+        assert len(lake.published_snapshots(con)) == 1
+    finally:
+        con.close()
 
 
 def test_publish_is_a_snapshot_readers_see_and_earlier_ones_stay_readable(lake_home, server):
