@@ -104,6 +104,25 @@ def test_column_comments_are_persisted(published):
     assert comment and "0" in comment and "100" in comment
 
 
+def test_every_model_and_described_column_carries_its_description_as_a_comment(published, dbt_manifest):
+    """The on-run-end hook (macros/persist_comments.sql) against the manifest: every model's description, and
+    every described column that exists, is the warehouse's comment, word for word."""
+    import json
+
+    nodes = [n for n in json.loads(dbt_manifest.read_text())["nodes"].values() if n["resource_type"] == "model"]
+    relations = {(r[0], r[1]): r[2] for r in published.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() UNION ALL "
+        "SELECT schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall()}
+    columns = {(r[0], r[1], r[2]): r[3] for r in published.execute(
+        "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()").fetchall()}
+    want_rel = {(n["schema"], n["alias"]): n["description"] for n in nodes if n["description"]}
+    want_col = {(n["schema"], n["alias"], c): v["description"] for n in nodes for c, v in n["columns"].items()
+                if v["description"] and (n["schema"], n["alias"], c) in columns}
+    assert len(want_rel) == len(nodes) and len(want_col) > 900
+    assert {k: relations.get(k) for k in want_rel} == want_rel
+    assert {k: columns[k] for k in want_col} == want_col
+
+
 def test_failing_blocking_check_leaves_published_copy_unchanged(scratch_home):
     from orchestration.execution import run_pipeline
 
