@@ -190,7 +190,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, worker=None) -> Suite
         return SuiteResult(suite, 0, (), skipped=f"{', '.join(absent)} absent", seconds=time.perf_counter() - t0)
     scanned = con.execute(suite.scan_query()).fetchone()[0]
     if worker is not None and worker.serves(suite):
-        table = con.execute(suite.query(con)).fetch_arrow_table()
+        table = con.execute(suite.query(con)).to_arrow_table()
         t_read = time.perf_counter()
         try:
             rows, outcomes = worker.validate(suite, table)
