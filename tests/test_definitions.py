@@ -22,7 +22,7 @@ def test_definitions_load_with_all_layers(dbt_manifest):
     assert {"raw", "staging", "intermediate", "marts", "publish"} <= groups
     check_names = {c.name for c in repo.asset_graph.asset_check_keys}
     assert "gx_raw_fred_observations" in check_names
-    assert any(name.startswith("unique_") or name.startswith("not_null_") for name in check_names)
+    assert any(name.startswith("column_rules_") for name in check_names)
     assert defs.resolve_job_def("full_build")
 
 

@@ -183,7 +183,7 @@ def test_asset_graph_and_checks_render(browser, webserver):  # browser first: sk
 
     # The GX suite and the dbt tests, both as asset checks.
     browser.goto_and_wait_for(f"{base}/assets/marts/fct_fragility_daily?view=checks", "gx_fct_fragility_daily",
-                              "unique_fct_fragility_daily_as_of_date")
+                              "column_rules_fct_fragility_daily")
 
     automation = browser.goto_and_wait_for(f"{base}/automation", "fred_release_calendar", "nyfed_on_publication")
     assert "fred_h41_thursday" in automation
