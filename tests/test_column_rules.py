@@ -102,7 +102,7 @@ def test_every_model_rule_is_one_test_per_model(dbt_manifest):
         if node["resource_type"] != "test":
             continue
         for parent in node["depends_on"]["nodes"]:
-            if parent.startswith("model."):
+            if parent.startswith(("model.", "seed.")):
                 per_model.setdefault(parent, []).append((node.get("test_metadata") or {}).get("name", "singular"))
     assert per_model, "no data tests on any model"
     folded = {"not_null", "unique", "accepted_values", "unique_combination", "value_between"}
