@@ -108,3 +108,22 @@ def test_every_model_rule_is_one_test_per_model(dbt_manifest):
     folded = {"not_null", "unique", "accepted_values", "unique_combination", "value_between"}
     assert not {m: kinds for m, kinds in per_model.items() if folded & set(kinds)}
     assert all(kinds.count("column_rules") == 1 for kinds in per_model.values()), per_model
+
+
+def test_the_ui_describes_each_model_s_rules_on_its_check(dbt_manifest):
+    """One check per model in Dagster: its description lists the rules, so nobody opens the yml to see them."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    rules = _rules(dbt_manifest)
+    graph = defs.get_repository_def().asset_graph
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", MODEL]), f"column_rules_{MODEL}")
+    lines = graph.get_check_spec(key).description.splitlines()
+    (range_col, (low, high)), *_ = rules["between"].items()
+    (label_col, accepted), *_ = rules["accepted_values"].items()
+    assert f"not_null: {', '.join(rules['not_null'])}" in lines
+    assert f"unique: {', '.join(rules['unique'])}" in lines
+    assert f"between: {low} <= {range_col} <= {high}" in lines
+    assert f"accepted_values: {label_col} in {{{', '.join(accepted)}}}" in lines
+    assert len(lines) == 1 + 2 + len(rules["between"]) + len(rules["accepted_values"])

@@ -66,12 +66,38 @@ class FragilityTranslator(DagsterDbtTranslator):
             tags["loop"] = loop
         return tags
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
+        """dbt's spec, and for a model's `column_rules` test the rules it checks as the description the UI
+        shows (one test holds all of a model's column rules: dbt_project/tests/generic/column_rules.sql)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        test = manifest.get("nodes", {}).get(unique_id) or {}
+        meta = test.get("test_metadata") or {}
+        if spec is None or spec.description or meta.get("name") != "column_rules":
+            return spec
+        return dg.AssetCheckSpec(name=spec.name, asset=spec.asset_key, description=describe_rules(meta["kwargs"]),
+                                 additional_deps=spec.additional_deps, metadata=spec.metadata, blocking=spec.blocking)
+
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         h = hashlib.sha256((dbt_resource_props.get("checksum") or {}).get("checksum", "").encode())
         h.update(json.dumps(dbt_resource_props.get("config") or {}, sort_keys=True, default=str).encode())
         for uid in sorted((dbt_resource_props.get("depends_on") or {}).get("macros") or []):
             h.update(f"{uid}:{self._macros.get(uid, '')}".encode())  # other packages' macros: by name only
         return h.hexdigest()[:16]
+
+
+def describe_rules(kwargs: Mapping[str, Any]) -> str:
+    """A `column_rules` test's arguments as one line per kind of rule."""
+    lines = []
+    for kind in ("not_null", "unique"):
+        if kwargs.get(kind):
+            lines.append(f"{kind}: {', '.join(kwargs[kind])}")
+    for columns in kwargs.get("unique_combination") or []:
+        lines.append(f"unique_combination: ({', '.join(columns)})")
+    for column, values in (kwargs.get("accepted_values") or {}).items():
+        lines.append(f"accepted_values: {column} in {{{', '.join(map(str, values))}}}")
+    for column, (low, high) in (kwargs.get("between") or {}).items():
+        lines.append(f"between: {low} <= {column} <= {high}")
+    return "dbt column rules (a row per broken rule in the compiled SQL):\n" + "\n".join(lines)
 
 
 class FragilityDbtCli(DbtCliResource):
