@@ -256,3 +256,26 @@ def test_warnings_do_not_block_but_are_reported(scratch_home):
         con.close()
     assert walcl[1] >= 10
     assert "WALCL" in note
+
+
+def test_a_clean_slice_validated_at_basic_gives_what_detailed_alone_gives(db):
+    """expectations.runner validates at GX's BASIC first and again at DETAILED only when a row is unexpected:
+    on clean and on broken tables alike, every suite's outcomes are those of DETAILED alone."""
+    from expectations.runner import validate_frame
+
+    # broken: a duplicate vintage and a rate in basis points (failing), on top of the clean rest
+    db.execute("INSERT INTO raw.fred__observations SELECT * FROM raw.fred__observations "
+               "WHERE series_id = 'UNRATE' AND obs_date = DATE '2024-05-01' ORDER BY realtime_start LIMIT 1")
+    db.execute("UPDATE raw.fred__observations SET value = value * 100 "
+               "WHERE series_id = 'EFFR' AND obs_date = DATE '2025-11-20'")
+    compared = failing = 0
+    for suite in SUITES:
+        if not all(db.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
+                              [t]).fetchone()[0] for t in suite.tables):
+            continue
+        frame = db.execute(suite.query(db)).df()
+        quick, detailed = validate_frame(suite, frame), validate_frame(suite, frame, quick_first=False)
+        assert quick.outcomes == detailed.outcomes, suite.name
+        compared += 1
+        failing += not detailed.success
+    assert compared >= len(SUITES) - 2 and failing >= 2
