@@ -314,7 +314,15 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE main.dq_results ADD COLUMN IF NOT EXISTS {name} {kind}")
 
 
+RECORD_COLUMNS = (("run_id", "string"), ("suite", "string"), ("expectation", "string"), ("table_name", "string"),
+                  ("column_name", "string"), ("observed_value", "string"), ("unexpected_count", "int64"),
+                  ("success", "bool_"), ("blocking", "bool_"), ("rows_checked", "int64"), ("rows_scanned", "int64"),
+                  ("seconds", "float64"), ("skipped", "bool_"), ("reused_from", "string"))
+
+
 def record(con: duckdb.DuckDBPyConnection, result: SuiteResult, run_id: str) -> None:
+    import pyarrow as pa
+
     ensure_results_table(con)
     s = result.suite
     rows = [[run_id, o.suite, o.expectation, o.table, o.column, o.observed, o.unexpected_count, o.success,
@@ -325,9 +333,11 @@ def record(con: duckdb.DuckDBPyConnection, result: SuiteResult, run_id: str) -> 
                  result.seconds, True, None]]
     if not rows:  # a suite with no expectation for this slice has nothing to record
         return
-    con.executemany(
-        "INSERT INTO main.dq_results (run_id, suite, expectation, table_name, column_name, observed_value, "
-        "unexpected_count, success, blocking, rows_checked, rows_scanned, seconds, skipped, reused_from) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    # one INSERT of an Arrow table: executemany ran a statement per row (55 ms for a 33-expectation suite)
+    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in RECORD_COLUMNS])
+    con.register("dq_outcomes", pa.Table.from_pylist([dict(zip(schema.names, row, strict=True)) for row in rows],
+                                                     schema=schema))
+    try:
+        con.execute(f"INSERT INTO main.dq_results ({', '.join(schema.names)}) SELECT * FROM dq_outcomes")
+    finally:
+        con.unregister("dq_outcomes")
