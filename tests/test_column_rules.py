@@ -9,32 +9,18 @@ break it. Checked here by breaking a copy of the session's built warehouse in kn
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
+
+from tests.dbt_test_run import dbt_test
 
 MODEL = "fct_data_fog"
 
 
 def _dbt_test(db: Path, target: Path, select: str) -> dict:
-    from orchestration.assets.dbt import dbt_project
-    from orchestration.dbt_client import executable
-
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "fragility_env.json").write_text(json.dumps({"FRAGILITY_BUILD_DB": str(db),
-                                                           "FRAGILITY_DUCKDB_MEMORY_LIMIT": "1GB"}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAGILITY_", "DBT_"))}
-    done = subprocess.run(
-        [executable(), "test", "--select", select, "--target", "dev"], cwd=dbt_project.project_dir,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
-        env={**env, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
-             "DBT_PROFILES_DIR": str(dbt_project.project_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    written = target / "run_results.json"
-    assert written.exists(), f"dbt wrote no run_results.json (exit {done.returncode}): {done.stdout[-2000:]}"
-    results = [r for r in json.loads(written.read_text())["results"] if r["unique_id"].startswith("test.")]
+    results = [r for r in dbt_test(db, target, select)["results"] if r["unique_id"].startswith("test.")]
     assert len(results) == 1, results
     return results[0]
 

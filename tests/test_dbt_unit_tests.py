@@ -10,40 +10,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.dbt_test_run import dbt_test
+
 
 @pytest.fixture(scope="module")
 def unit_test_results(built_home, dbt_manifest, tmp_path_factory) -> tuple[dict, dict]:
-    from orchestration.assets.dbt import dbt_project
-    from orchestration.dbt_client import executable
-
     tmp = tmp_path_factory.mktemp("dbt_unit")
     db = tmp / "fragility.duckdb"
     shutil.copyfile(built_home / "build" / "fragility.duckdb", db)
-    target = tmp / "target"
-    target.mkdir()
-    (target / "fragility_env.json").write_text(json.dumps({"FRAGILITY_BUILD_DB": str(db),
-                                                           "FRAGILITY_DUCKDB_MEMORY_LIMIT": "1GB"}))
-    done = subprocess.run(
-        [executable(), "test", "--select", "test_type:unit", "--target", "dev"], cwd=dbt_project.project_dir,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
-        env={**_clean_env(), "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
-             "DBT_PROFILES_DIR": str(dbt_project.project_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    written = target / "run_results.json"
-    assert written.exists(), f"dbt wrote no run_results.json (exit {done.returncode}): {done.stdout[-2000:]}"
-    results = json.loads(written.read_text())
+    results = dbt_test(db, tmp / "target", "test_type:unit")
     manifest = json.loads(Path(dbt_manifest).read_text())
     return manifest, results
-
-
-def _clean_env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith(("FRAGILITY_", "DBT_"))}
 
 
 def test_every_unit_test_of_the_project_ran_and_passed(unit_test_results):
