@@ -56,9 +56,10 @@ def build_sensor(raw_keys: list[dg.AssetKey], minimum_interval_seconds: int = 30
     )
     def build_on_new_data(context: dg.SensorEvaluationContext, duckdb: WarehouseDuckDB,
                           pipeline: PipelineSettings):
-        from orchestration import planning
+        from orchestration import planning, warm_dbt
         from orchestration.execution import home_busy
 
+        warm_dbt.ensure()  # the code server keeps a warm dbt for the runs it requests (and the UI's)
         settings = pipeline.settings()
         cursor = json.loads(context.cursor) if context.cursor else {}
         newest = newest_raw_materialization(context.instance, raw_keys)

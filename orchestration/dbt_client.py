@@ -5,15 +5,22 @@ one invocation. The settings dbt's profile reads (the warehouse's location, its 
 incremental models recompute from belong to the step, not to the process: the step writes them to
 ``fragility_env.json`` in the invocation's target folder (``DBT_TARGET_PATH``, set by dagster-dbt), and
 this program adds them to the environment and becomes ``dbt``. Without that file it is plain ``dbt``.
+
+Where the file names the warm dbt (orchestration.warm_dbt), a dbt process forked from it runs the invocation
+instead, with this program's arguments, environment, folder and standard streams, and this program exits with
+its exit code once it has exited; if the warm dbt cannot be reached, this program execs dbt as above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 
 ENV_FILE = "fragility_env.json"
+WARM_KEY = "FRAGILITY_WARM_DBT"  # in ENV_FILE: the warm dbt's address (orchestration.warm_dbt)
+MAX_REQUEST = 128 * 1024  # the warm dbt reads one message of at most this size
 
 
 def main() -> None:
@@ -29,9 +36,52 @@ def main() -> None:
             sys.stderr.write(f"fragility-dbt: cannot read {ENV_FILE} in {target}: {exc}\n")
             sys.exit(2)
         env.update({str(k): str(v) for k, v in extra.items()})
+    warm = env.pop(WARM_KEY, "")
+    if warm:
+        code = run_warm(warm, sys.argv[1:], env)
+        if code is not None:
+            sys.exit(code)
     beside = os.path.join(os.path.dirname(sys.executable), "dbt")
     dbt = beside if os.access(beside, os.X_OK) else "dbt"
     os.execvpe(dbt, [dbt, *sys.argv[1:]], env)
+
+
+def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
+    """dbt's exit code from a dbt process forked by the warm dbt at ``address``, once that process has exited;
+    None if it could not take the invocation (nothing has started: the caller runs dbt itself)."""
+    import signal
+    import socket
+
+    request = json.dumps({"args": args, "env": env, "cwd": os.getcwd()}).encode()
+    if len(request) > MAX_REQUEST:
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        conn.connect(address)
+        socket.send_fds(conn, [request], [0, 1, 2])
+        started = conn.recv(256)  # {"pid": ...} once a dbt process has taken the invocation
+    except OSError as exc:
+        sys.stderr.write(f"fragility-dbt: the warm dbt is not available ({type(exc).__name__}); starting dbt\n")
+        conn.close()
+        return None
+    if not started:
+        sys.stderr.write("fragility-dbt: the warm dbt closed before it started dbt; starting dbt\n")
+        return None
+    pid = json.loads(started)["pid"]
+
+    def forward(signum, _frame):  # dagster-dbt stops dbt with SIGINT: that process is the dbt
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    status = conn.recv(64)  # PEP 475: retried after a forwarded signal
+    while conn.recv(64):  # end of stream: the dbt process has exited, its files closed
+        pass
+    if not status:  # it died without an exit status (killed): a dbt killed by a signal
+        sys.stderr.write("fragility-dbt: the dbt process ended without an exit status\n")
+        return 1
+    return int(status)
 
 
 def executable() -> str:

@@ -200,6 +200,9 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     if parsing is not None:
         parsing.finish()
     outcome.stage_seconds["prepare"] = time.perf_counter() - t0
+    from orchestration import warm_dbt
+
+    warm_dbt.ensure()  # dbt's imports in its own process now, during ingest, not in the dbt step
 
     t = time.perf_counter()
     defs = build_defs(settings)

@@ -1,0 +1,226 @@
+"""The warm dbt: a process that has imported dbt and its DuckDB adapter, and forks a new dbt process for each
+invocation, so that no run pays dbt's imports (2.5 s of every dbt step on 2 cores).
+
+One per installation and user (the folder's name hashes this Python's prefix and the dbt-core and dbt-duckdb
+versions, so an upgrade gets a new one). The same for every launcher, through :func:`ensure` (connect, or
+start one):
+
+* ``fragility run`` asks when it starts, so the imports overlap its parse and ingest;
+* the ``build_on_new_data`` sensor asks on each evaluation, so the code server keeps one warm for the
+  daemon's and the UI's runs;
+* the dbt resource asks before each invocation, and passes its address to the ``fragility-dbt`` client
+  (orchestration.dbt_client) in the invocation's settings file.
+
+An invocation: the client sends its arguments, environment and working folder, and its own stdin, stdout and
+stderr (SCM_RIGHTS). The warm dbt forks; the child becomes that dbt process: the client's streams, folder and
+environment, ``dbt.cli.main.cli()`` as the ``dbt`` script runs it, then it sends the exit code and exits like
+any dbt process. Nothing carries over between invocations: each child starts from the state after import, in
+which dbt has run nothing. The child dies with its client (a killed run kills its dbt), and the warm dbt exits
+when the process that started it ends or after ``IDLE_S`` with no request. Where it cannot be reached the
+client execs dbt itself: the warm dbt only saves time, it never changes what dbt does.
+
+The socket is in a folder of mode 0700 owned by this user, so no other user can make it run dbt. Standard
+library only at import: the processes that call :func:`ensure` import this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+from orchestration.dbt_client import MAX_REQUEST
+
+SOCKET_NAME = "dbt.sock"
+RECORD = "warm_dbt.json"  # written into dbt's target folder by the child that ran an invocation (tests, diagnosis)
+PING = b"ping"
+POLL_S = 0.5  # how often a waiting warm dbt checks its parent and its idle time
+IDLE_S = 300.0  # longer than the sensor's interval (30 s), which keeps the daemon's one warm
+
+
+def folder() -> Path:
+    """This installation's folder: a new Python environment or dbt version means a new warm dbt."""
+    key = hashlib.sha256(sys.prefix.encode())
+    for dist in ("dbt-core", "dbt-duckdb"):
+        key.update(f"|{dist}={metadata.version(dist)}".encode())
+    return Path(tempfile.gettempdir()) / f"fragility-dbt-{os.getuid()}-{key.hexdigest()[:12]}"
+
+
+def _private(path: Path) -> bool:
+    """A folder of ours that no one else can enter (not a symlink, owner us, mode 0700)."""
+    st = os.lstat(path)
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077 == 0
+
+
+def ping(address: str, timeout: float = 5.0) -> bool:
+    """Whether a warm dbt answers at ``address``."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    conn.settimeout(timeout)
+    try:
+        conn.connect(address)
+        socket.send_fds(conn, [PING], [])
+        return conn.recv(16) == b"pong"
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def ensure() -> str | None:
+    """The address of this installation's warm dbt, started if none answers; None where it cannot be had
+    (no fd passing, a folder that is not private): the client then runs dbt itself."""
+    if not hasattr(socket, "send_fds"):
+        return None
+    where = folder()
+    try:
+        where.mkdir(mode=0o700, exist_ok=True)
+        if not _private(where):
+            return None
+        address = str(where / SOCKET_NAME)
+        with open(where / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one starter at a time: two would unlink each other's socket
+            if ping(address):
+                return address
+            Path(address).unlink(missing_ok=True)  # a dead warm dbt's socket
+            start(address)
+        return address
+    except OSError:
+        return None
+
+
+def start(address: str) -> subprocess.Popen:
+    """Bind ``address`` and start a warm dbt on it (a child of this process, in its process group). Clients
+    that come before its imports are done wait in the listen backlog."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        listener.bind(address)
+        listener.listen(16)
+        return subprocess.Popen(
+            [sys.executable, "-m", "orchestration.warm_dbt", str(listener.fileno()), str(os.getpid()),
+             str(os.stat(address).st_ino)],
+            pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+    finally:
+        listener.close()  # the warm dbt holds the only copy: when it exits, clients are refused at once
+
+
+def serve(listener: socket.socket, parent: int, inode: int) -> int | None:
+    """Import dbt, then fork a dbt process per invocation until the parent is gone or ``IDLE_S`` passes with
+    no request. Returns None in the warm dbt when it stops; in a forked child, that invocation's exit code."""
+    import dbt.adapters.duckdb  # noqa: F401  (the point of the warm dbt: these imports happen once, ahead)
+    import dbt.cli.main  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the run and its dbt, not us
+    address = listener.getsockname()
+    listener.settimeout(POLL_S)
+    last = time.monotonic()
+    while os.getppid() == parent and time.monotonic() - last < IDLE_S:
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        last = time.monotonic()
+        conn.settimeout(10)
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(conn, MAX_REQUEST, 3)
+        except OSError:
+            conn.close()
+            continue
+        if message == PING:
+            _send(conn, b"pong")
+            conn.close()
+            continue
+        if os.fork() == 0:
+            listener.close()
+            return run_invocation(conn, message, fds)
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+    listener.close()
+    try:
+        if os.stat(address).st_ino == inode:  # ours, not a successor's
+            os.unlink(address)
+    except OSError:
+        pass
+    return None
+
+
+def _send(conn: socket.socket, data: bytes) -> None:
+    with contextlib.suppress(OSError):
+        conn.send(data)
+
+
+def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
+    """In the forked child: become the client's dbt process, run its command, report the exit code."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # dbt's own subprocesses must be waited for as usual
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # dagster-dbt stops dbt with SIGINT
+    request = json.loads(message)
+    for target, fd in zip((0, 1, 2), fds, strict=True):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = ["dbt", *request["args"]]
+    conn.settimeout(None)
+    conn.send(json.dumps({"pid": os.getpid()}).encode())  # the client forwards its signals here
+    # From here the connection is a bare descriptor that nothing in Python closes: the kernel closes it when
+    # this process has exited (its DuckDB files closed), and the client waits for that, as dagster-dbt waits
+    # for a dbt process to exit.
+    channel = conn.detach()
+    threading.Thread(target=_die_with_client, args=(channel,), daemon=True).start()
+    code = run_dbt()
+    target_path = os.environ.get("DBT_TARGET_PATH")
+    if target_path and os.path.isdir(target_path):
+        Path(target_path, RECORD).write_text(json.dumps({"pid": os.getpid(), "warm_dbt": os.getppid(),
+                                                         "args": request["args"], "exit_code": code}))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.write(channel, str(code).encode())
+    return code
+
+
+def _die_with_client(channel: int) -> None:
+    """The client sends nothing after its request: end of stream means it is gone (a killed run), and its
+    dbt goes with it, as a dbt subprocess dies with its killed process group."""
+    with contextlib.suppress(OSError):
+        os.read(channel, 1)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def run_dbt() -> int:
+    """What the ``dbt`` console script does (``sys.exit(cli())``), with its exit status returned."""
+    from dbt.cli.main import cli
+
+    try:
+        cli()
+        return 0
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        sys.stderr.write(f"{done.code}\n")
+        return 1
+
+
+def main() -> None:
+    fd, parent, inode = (int(x) for x in sys.argv[1:4])
+    code = serve(socket.socket(fileno=fd), parent, inode)
+    sys.exit(code or 0)  # a child exits like the dbt script: the interpreter's normal shutdown
+
+
+if __name__ == "__main__":
+    main()
