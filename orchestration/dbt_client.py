@@ -68,8 +68,10 @@ def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
         sys.stderr.write("fragility-dbt: the warm dbt closed before it started dbt; starting dbt\n")
         return None
     pid = json.loads(started)["pid"]
+    forwarded: list[int] = []
 
     def forward(signum, _frame):  # dagster-dbt stops dbt with SIGINT: that process is the dbt
+        forwarded.append(signum)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
 
@@ -78,7 +80,10 @@ def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
     status = conn.recv(64)  # PEP 475: retried after a forwarded signal
     while conn.recv(64):  # end of stream: the dbt process has exited, its files closed
         pass
-    if not status:  # it died without an exit status (killed): a dbt killed by a signal
+    if not status:  # it died without an exit status: killed by a signal
+        if forwarded:  # ours: end as a dbt process killed by it would, so the caller sees the same status
+            signal.signal(forwarded[-1], signal.SIG_DFL)
+            os.kill(os.getpid(), forwarded[-1])
         sys.stderr.write("fragility-dbt: the dbt process ended without an exit status\n")
         return 1
     return int(status)

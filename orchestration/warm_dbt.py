@@ -28,6 +28,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib
+import io
 import json
 import os
 import signal
@@ -46,6 +48,14 @@ from orchestration.dbt_client import MAX_REQUEST
 SOCKET_NAME = "dbt.sock"
 RECORD = "warm_dbt.json"  # written into dbt's target folder by the child that ran an invocation (tests, diagnosis)
 PING = b"ping"
+# What a dbt build imports, minus anything that starts a native thread at import: duckdb, numpy (OpenBLAS)
+# and pyarrow each do, and a forked child then aborts at exit ("terminate called without an active
+# exception": a std::thread whose thread was not copied). The child imports the adapter and duckdb itself
+# (0.06 s here), as its own process; these take 1.7 s.
+PREIMPORT = ("dbt.cli.main", "dbt.task.build", "dbt.task.run", "dbt.task.test", "dbt.task.seed",
+             "dbt.compilation", "dbt.parser.sql", "dbt.adapters.sql", "dbt_common.clients.agate_helper",
+             "babel.dates", "daff", "sqlparse")
+NATIVE = ("duckdb", "numpy", "pyarrow", "pandas")  # must not be imported by the warm dbt (see PREIMPORT)
 POLL_S = 0.5  # how often a waiting warm dbt checks its parent and its idle time
 IDLE_S = 300.0  # longer than the sensor's interval (30 s), which keeps the daemon's one warm
 
@@ -119,9 +129,10 @@ def start(address: str) -> subprocess.Popen:
 def serve(listener: socket.socket, parent: int, inode: int) -> int | None:
     """Import dbt, then fork a dbt process per invocation until the parent is gone or ``IDLE_S`` passes with
     no request. Returns None in the warm dbt when it stops; in a forked child, that invocation's exit code."""
-    import dbt.adapters.duckdb  # noqa: F401  (the point of the warm dbt: these imports happen once, ahead)
-    import dbt.cli.main  # noqa: F401
-
+    for name in PREIMPORT:
+        importlib.import_module(name)
+    if not single_threaded():
+        return None  # forking now would copy a thread's state without the thread: clients run dbt themselves
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the run and its dbt, not us
     address = listener.getsockname()
@@ -158,6 +169,16 @@ def serve(listener: socket.socket, parent: int, inode: int) -> int | None:
     return None
 
 
+def single_threaded() -> bool:
+    """Whether this process has one thread (Python's or native) and none of ``NATIVE`` loaded: the only state
+    in which a fork gives the child everything it needs."""
+    try:
+        threads = len(os.listdir(f"/proc/{os.getpid()}/task"))
+    except OSError:
+        threads = threading.active_count()
+    return threads == 1 and threading.active_count() == 1 and not any(name in sys.modules for name in NATIVE)
+
+
 def _send(conn: socket.socket, data: bytes) -> None:
     with contextlib.suppress(OSError):
         conn.send(data)
@@ -174,6 +195,7 @@ def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    _reopen_streams(bool(request["env"].get("PYTHONUNBUFFERED")))
     sys.argv = ["dbt", *request["args"]]
     conn.settimeout(None)
     conn.send(json.dumps({"pid": os.getpid()}).encode())  # the client forwards its signals here
@@ -194,6 +216,19 @@ def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
     return code
 
 
+def _reopen_streams(unbuffered: bool) -> None:
+    """sys.stdin, stdout and stderr as the client's dbt would have them at start: line-buffered on a
+    terminal, block-buffered on a pipe unless PYTHONUNBUFFERED (dagster-dbt reads dbt's events from a pipe as
+    they come). The warm dbt's own were made for /dev/null."""
+    encoding, errors = sys.stdout.encoding, sys.stdout.errors
+    sys.stdin = open(0, encoding=encoding, errors=errors, closefd=False)  # noqa: SIM115 (lives as long as the process)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = io.TextIOWrapper(open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False),  # noqa: SIM115
+                                  encoding=encoding, errors="backslashreplace" if fd == 2 else errors,
+                                  line_buffering=os.isatty(fd) or fd == 2, write_through=unbuffered)
+        setattr(sys, name, stream)
+
+
 def _die_with_client(channel: int) -> None:
     """The client sends nothing after its request: end of stream means it is gone (a killed run), and its
     dbt goes with it, as a dbt subprocess dies with its killed process group."""
@@ -207,7 +242,7 @@ def run_dbt() -> int:
     from dbt.cli.main import cli
 
     try:
-        cli()
+        cli(prog_name="dbt")  # not the name click would derive here: `python -m orchestration.warm_dbt`
         return 0
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
