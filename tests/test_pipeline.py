@@ -88,6 +88,16 @@ def test_point_in_time_cpi_uses_only_published_vintages(published):
     assert known == revised == dt.date(2025, 8, 1)
 
 
+def test_the_build_ran_in_a_dbt_process_of_the_warm_dbt(built_home):
+    """The build's dbt was forked from the warm dbt (orchestration/warm_dbt.py), not a cold dbt: the record
+    is written only by such a process, after dbt returned, into the invocation's own target folder."""
+    import json
+
+    record = json.loads((built_home / "build" / "dbt" / "warm_dbt.json").read_text())
+    assert record["exit_code"] == 0 and record["args"][0] == "build"
+    assert "--exclude-resource-type" in record["args"] and record["pid"] != record["warm_dbt"]
+
+
 def test_published_file_opens_in_the_analysts_duckdb_cli(built_home):
     out = subprocess.run(
         [duckdb_cli(), "-readonly", "-csv", "-noheader", str(built_home / "fragility.duckdb"), "-c",
