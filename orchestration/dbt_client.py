@@ -52,7 +52,9 @@ def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
     import signal
     import socket
 
-    request = json.dumps({"args": args, "env": env, "cwd": os.getcwd()}).encode()
+    umask = os.umask(0o022)
+    os.umask(umask)
+    request = json.dumps({"args": args, "env": env, "cwd": os.getcwd(), "umask": umask}).encode()
     if len(request) > MAX_REQUEST:
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)

@@ -43,6 +43,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from orchestration import dbt_client
 from orchestration.dbt_client import MAX_REQUEST
 
 SOCKET_NAME = "dbt.sock"
@@ -61,10 +62,13 @@ IDLE_S = 300.0  # longer than the sensor's interval (30 s), which keeps the daem
 
 
 def folder() -> Path:
-    """This installation's folder: a new Python environment or dbt version means a new warm dbt."""
+    """This installation's folder: a new Python environment, dbt version or version of this protocol (this
+    module and its client) means a new warm dbt, never one that speaks the old one."""
     key = hashlib.sha256(sys.prefix.encode())
-    for dist in ("dbt-core", "dbt-duckdb"):
+    for dist in ("dbt-core", "dbt-duckdb", "dbt-adapters", "dbt-common", "duckdb"):
         key.update(f"|{dist}={metadata.version(dist)}".encode())
+    for module in (__file__, dbt_client.__file__):
+        key.update(Path(module).read_bytes())
     return Path(tempfile.gettempdir()) / f"fragility-dbt-{os.getuid()}-{key.hexdigest()[:12]}"
 
 
@@ -193,6 +197,7 @@ def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(request["cwd"])
+    os.umask(request["umask"])  # the files dbt writes get the client's permissions, not ours
     os.environ.clear()
     os.environ.update(request["env"])
     _reopen_streams(bool(request["env"].get("PYTHONUNBUFFERED")))

@@ -92,9 +92,9 @@ def _target(tmp_path: Path, name: str, address: str | None) -> Path:
     return target
 
 
-def _dbt(program: str, args: list[str], project: Path, env: dict) -> subprocess.CompletedProcess:
+def _dbt(program: str, args: list[str], project: Path, env: dict, umask: int = -1) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / program), *args], cwd=project, env=env, capture_output=True, text=True,
-                          timeout=WAIT_S * 3)
+                          timeout=WAIT_S * 3, umask=umask)
 
 
 def _record(target: Path) -> dict | None:
@@ -129,17 +129,19 @@ def test_an_invocation_through_the_warm_dbt_is_plain_dbt(args, project, warm, tm
 
 def test_a_build_through_the_warm_dbt_makes_the_same_table_in_a_new_process(project, warm, tmp_path):
     address, proc = warm
-    results = {}
+    results, modes = {}, {}
     for name, program, word in (("plain", "dbt", "plain"), ("warm1", "fragility-dbt", "first"),
                                 ("warm2", "fragility-dbt", "second")):
         target = _target(tmp_path, name, address if program == "fragility-dbt" else None)
         db = tmp_path / f"{name}.duckdb"
-        done = _dbt(program, ["build"], project, _env(project, target, db, word))
+        done = _dbt(program, ["build"], project, _env(project, target, db, word), umask=0o027)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "terminate called" not in done.stderr
+        modes[name] = db.stat().st_mode & 0o777  # the client's umask, not the warm dbt's
         con = duckdb.connect(str(db), read_only=True)  # opens: dbt closed the file before its process ended
         results[name] = (con.execute("select answer, word from main.answers").fetchall(), _record(target))
         con.close()
+    assert modes == {"plain": 0o640, "warm1": 0o640, "warm2": 0o640}
     assert results["plain"] == ([(42, "plain")], None)
     # each invocation saw its own environment (the word), in its own process forked from the same warm dbt
     (first, rec1), (second, rec2) = results["warm1"], results["warm2"]
