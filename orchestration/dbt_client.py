@@ -21,6 +21,7 @@ import sys
 ENV_FILE = "fragility_env.json"
 WARM_KEY = "FRAGILITY_WARM_DBT"  # in ENV_FILE: the warm dbt's address (orchestration.warm_dbt)
 MAX_REQUEST = 128 * 1024  # the warm dbt reads one message of at most this size
+START_TIMEOUT_S = 120.0
 
 
 def main() -> None:
@@ -47,8 +48,9 @@ def main() -> None:
 
 
 def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
-    """dbt's exit code from a dbt process forked by the warm dbt at ``address``, once that process has exited;
-    None if it could not take the invocation (nothing has started: the caller runs dbt itself)."""
+    """dbt's exit status from a dbt process forked by the warm dbt at ``address``, once that process has exited
+    (negative: killed by that signal); None if it could not take the invocation (nothing has started: the
+    caller runs dbt itself)."""
     import signal
     import socket
 
@@ -58,10 +60,13 @@ def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
     if len(request) > MAX_REQUEST:
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    # Until dbt has started: a warm dbt that is stopped or stuck must not hang the run. Long, because dbt's own
+    # imports take as long on a loaded machine; if we give up, a late fork finds us gone and runs nothing.
+    conn.settimeout(START_TIMEOUT_S)
     try:
         conn.connect(address)
         socket.send_fds(conn, [request], [0, 1, 2])
-        started = conn.recv(256)  # {"pid": ...} once a dbt process has taken the invocation
+        started = conn.recv(256)  # {"pid": ...} of the invocation's reaper, which has forked or will fork dbt
     except OSError as exc:
         sys.stderr.write(f"fragility-dbt: the warm dbt is not available ({type(exc).__name__}); starting dbt\n")
         conn.close()
@@ -69,26 +74,28 @@ def run_warm(address: str, args: list[str], env: dict[str, str]) -> int | None:
     if not started:
         sys.stderr.write("fragility-dbt: the warm dbt closed before it started dbt; starting dbt\n")
         return None
+    conn.settimeout(None)
     pid = json.loads(started)["pid"]
-    forwarded: list[int] = []
 
-    def forward(signum, _frame):  # dagster-dbt stops dbt with SIGINT: that process is the dbt
-        forwarded.append(signum)
+    def forward(signum, _frame):  # dagster-dbt stops dbt with SIGINT; the reaper passes it on to dbt
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, forward)
     status = conn.recv(64)  # PEP 475: retried after a forwarded signal
-    while conn.recv(64):  # end of stream: the dbt process has exited, its files closed
+    while conn.recv(64):  # end of stream: the reaper has exited, after the dbt process
         pass
-    if not status:  # it died without an exit status: killed by a signal
-        if forwarded:  # ours: end as a dbt process killed by it would, so the caller sees the same status
-            signal.signal(forwarded[-1], signal.SIG_DFL)
-            os.kill(os.getpid(), forwarded[-1])
+    if not status:
         sys.stderr.write("fragility-dbt: the dbt process ended without an exit status\n")
         return 1
-    return int(status)
+    code = int(status)
+    if code < 0:  # killed by a signal: end the same way, so our caller sees what plain dbt would show
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        return 128 - code  # not reached (that signal ended dbt, so it ends us): the shell's convention
+    return code
 
 
 def executable() -> str:

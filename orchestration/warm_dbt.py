@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib
 import io
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -47,6 +49,8 @@ from orchestration import dbt_client
 from orchestration.dbt_client import MAX_REQUEST
 
 SOCKET_NAME = "dbt.sock"
+LOCK = "lock"
+UNSAFE = "unsafe"  # written by a warm dbt that found threads after its imports: ensure() then gives up
 RECORD = "warm_dbt.json"  # written into dbt's target folder by the child that ran an invocation (tests, diagnosis)
 PING = b"ping"
 # What a dbt build imports, minus anything that starts a native thread at import: duckdb, numpy (OpenBLAS)
@@ -78,34 +82,39 @@ def _private(path: Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077 == 0
 
 
-def ping(address: str, timeout: float = 5.0) -> bool:
-    """Whether a warm dbt answers at ``address``."""
+def probe(address: str, timeout: float = 5.0) -> bool | None:
+    """True if a warm dbt answers at ``address``, False if none can (no socket, or no process behind it),
+    None if one took the connection but did not answer in time: alive but busy, e.g. still importing dbt on a
+    loaded machine. Only False makes :func:`ensure` start another."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     conn.settimeout(timeout)
     try:
         conn.connect(address)
         socket.send_fds(conn, [PING], [])
-        return conn.recv(16) == b"pong"
-    except OSError:
+        return conn.recv(16) == b"pong" or None
+    except (FileNotFoundError, ConnectionRefusedError):
         return False
+    except OSError:
+        return None
     finally:
         conn.close()
 
 
 def ensure() -> str | None:
     """The address of this installation's warm dbt, started if none answers; None where it cannot be had
-    (no fd passing, a folder that is not private): the client then runs dbt itself."""
+    (no fd passing, a folder that is not private, a warm dbt that found it could not fork safely): the client
+    then runs dbt itself."""
     if not hasattr(socket, "send_fds"):
         return None
     where = folder()
     try:
         where.mkdir(mode=0o700, exist_ok=True)
-        if not _private(where):
+        if not _private(where) or (where / UNSAFE).exists():
             return None
         address = str(where / SOCKET_NAME)
-        with open(where / "lock", "w") as lock:
+        with open(where / LOCK, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one starter at a time: two would unlink each other's socket
-            if ping(address):
+            if probe(address) is not False:
                 return address
             Path(address).unlink(missing_ok=True)  # a dead warm dbt's socket
             start(address)
@@ -115,8 +124,10 @@ def ensure() -> str | None:
 
 
 def start(address: str) -> subprocess.Popen:
-    """Bind ``address`` and start a warm dbt on it (a child of this process, in its process group). Clients
-    that come before its imports are done wait in the listen backlog."""
+    """Bind ``address`` and start a warm dbt on it. Clients that come before its imports are done wait in the
+    listen backlog. It runs in a session of its own: a Ctrl-C, Ctrl-Z or hang-up meant for the process that
+    started it must not reach the dbt processes it forks for other launchers (each client passes on its own
+    signals)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         listener.bind(address)
@@ -125,21 +136,25 @@ def start(address: str) -> subprocess.Popen:
             [sys.executable, "-m", "orchestration.warm_dbt", str(listener.fileno()), str(os.getpid()),
              str(os.stat(address).st_ino)],
             pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1], start_new_session=True)
     finally:
         listener.close()  # the warm dbt holds the only copy: when it exits, clients are refused at once
 
 
-def serve(listener: socket.socket, parent: int, inode: int) -> int | None:
-    """Import dbt, then fork a dbt process per invocation until the parent is gone or ``IDLE_S`` passes with
-    no request. Returns None in the warm dbt when it stops; in a forked child, that invocation's exit code."""
+def serve(listener: socket.socket, parent: int, inode: int) -> Callable[[], None] | None:
+    """Import dbt, then fork a process per invocation until the parent is gone or ``IDLE_S`` passes with no
+    request. Returns None in the warm dbt when it stops; in a forked dbt process, the command to run."""
+    where = Path(listener.getsockname()).parent
     for name in PREIMPORT:
         importlib.import_module(name)
-    if not single_threaded():
-        return None  # forking now would copy a thread's state without the thread: clients run dbt themselves
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the run and its dbt, not us
-    address = listener.getsockname()
+    if not single_threaded():  # a fork now would copy a thread's state without its thread
+        threads = sorted(os.listdir(f"/proc/{os.getpid()}/task"))
+        loaded = [name for name in NATIVE if name in sys.modules]
+        (where / UNSAFE).write_text(f"threads {threads}, native modules {loaded}\n")  # ensure() stops asking
+        return None
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the invocations' processes reap themselves
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm = os.getpid()
     listener.settimeout(POLL_S)
     last = time.monotonic()
     while os.getppid() == parent and time.monotonic() - last < IDLE_S:
@@ -152,24 +167,21 @@ def serve(listener: socket.socket, parent: int, inode: int) -> int | None:
         try:
             message, fds, _flags, _addr = socket.recv_fds(conn, MAX_REQUEST, 3)
         except OSError:
-            conn.close()
-            continue
-        if message == PING:
+            message, fds = b"", []
+        if message == PING and not fds:
             _send(conn, b"pong")
-            conn.close()
-            continue
-        if os.fork() == 0:
+        elif message and message != PING and len(fds) == 3 and os.fork() == 0:
             listener.close()
-            return run_invocation(conn, message, fds)
+            return invocation(conn, json.loads(message), fds, warm)
         conn.close()
         for fd in fds:
             os.close(fd)
     listener.close()
-    try:
-        if os.stat(address).st_ino == inode:  # ours, not a successor's
-            os.unlink(address)
-    except OSError:
-        pass
+    with open(where / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # no successor binds between the check and the unlink
+        with contextlib.suppress(OSError):
+            if os.stat(where / SOCKET_NAME).st_ino == inode:  # ours, not a successor's
+                os.unlink(where / SOCKET_NAME)
     return None
 
 
@@ -188,11 +200,67 @@ def _send(conn: socket.socket, data: bytes) -> None:
         conn.send(data)
 
 
-def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
-    """In the forked child: become the client's dbt process, run its command, report the exit code."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # dbt's own subprocesses must be waited for as usual
+def invocation(conn: socket.socket, request: dict, fds: list[int], warm: int) -> Callable[[], None] | None:
+    """In the invocation's first process, the reaper: tell the client its pid (the client's signals come
+    here), fork the dbt process, pass signals on to it, and once it has exited send the client its exit status
+    as the kernel reports it (an abort or a kill while DuckDB closes included). If the client goes away, its
+    dbt is killed, as a dbt subprocess dies with its killed process group. Returns the command to run in the
+    dbt process; the reaper itself ends here."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # to wait for the dbt process (and dbt for its own children)
+    dbt: list[int] = []  # the dbt process's pid, once forked
+    early: list[int] = []  # signals the client passed on before that
+
+    def forward(signum, _frame):  # the dbt process is our unreaped child: its pid cannot be reused yet
+        if not dbt:
+            early.append(signum)
+        with contextlib.suppress(ProcessLookupError, IndexError):
+            os.kill(dbt[0], signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    conn.settimeout(None)
+    try:
+        conn.send(json.dumps({"pid": os.getpid()}).encode())
+    except OSError:
+        os._exit(1)  # the client is gone before dbt started: nothing to run
+    reaper = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        return become_dbt(conn, request, fds, reaper)
+    dbt.append(pid)
+    for signum in early:
+        os.kill(pid, signum)
+    for fd in fds:
+        os.close(fd)
+    channel = conn.detach()
+    threading.Thread(target=_kill_when_client_gone, args=(channel, pid), daemon=True).start()
+    _, status = os.waitpid(pid, 0)  # PEP 475: retried after a forwarded signal
+    code = os.waitstatus_to_exitcode(status)
+    target_path = request["env"].get("DBT_TARGET_PATH")
+    with contextlib.suppress(OSError):
+        if target_path and os.path.isdir(target_path):
+            Path(target_path, RECORD).write_text(json.dumps(
+                {"pid": pid, "reaper": reaper, "warm_dbt": warm, "args": request["args"], "exit_code": code}))
+    with contextlib.suppress(OSError):
+        os.write(channel, str(code).encode())
+    os._exit(0)  # nothing of ours to flush or close: stdio is /dev/null, and the client reads to end of stream
+
+
+def _kill_when_client_gone(channel: int, pid: int) -> None:
+    """The client sends nothing after its request: end of stream means it is gone (a killed run)."""
+    with contextlib.suppress(OSError):
+        os.read(channel, 1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def become_dbt(conn: socket.socket, request: dict, fds: list[int], reaper: int) -> Callable[[], None]:
+    """In the dbt process: the client's streams, folder, umask, environment and arguments, then dbt's command
+    line as the ``dbt`` script runs it (its SystemExit ends this process like any dbt's)."""
+    _die_with(reaper)
+    conn.close()  # the reaper keeps the client's connection; ours would delay the client's end of stream
     signal.signal(signal.SIGINT, signal.default_int_handler)  # dagster-dbt stops dbt with SIGINT
-    request = json.loads(message)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for target, fd in zip((0, 1, 2), fds, strict=True):
         os.dup2(fd, target)
         os.close(fd)
@@ -202,23 +270,20 @@ def run_invocation(conn: socket.socket, message: bytes, fds: list[int]) -> int:
     os.environ.update(request["env"])
     _reopen_streams(bool(request["env"].get("PYTHONUNBUFFERED")))
     sys.argv = ["dbt", *request["args"]]
-    conn.settimeout(None)
-    conn.send(json.dumps({"pid": os.getpid()}).encode())  # the client forwards its signals here
-    # From here the connection is a bare descriptor that nothing in Python closes: the kernel closes it when
-    # this process has exited (its DuckDB files closed), and the client waits for that, as dagster-dbt waits
-    # for a dbt process to exit.
-    channel = conn.detach()
-    threading.Thread(target=_die_with_client, args=(channel,), daemon=True).start()
-    code = run_dbt()
-    target_path = os.environ.get("DBT_TARGET_PATH")
-    if target_path and os.path.isdir(target_path):
-        Path(target_path, RECORD).write_text(json.dumps({"pid": os.getpid(), "warm_dbt": os.getppid(),
-                                                         "args": request["args"], "exit_code": code}))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with contextlib.suppress(OSError):
-        os.write(channel, str(code).encode())
-    return code
+    from dbt.cli.main import cli
+
+    return functools.partial(cli, prog_name="dbt")  # not the name click would derive: `python -m orchestration...`
+
+
+def _die_with(reaper: int) -> None:
+    """SIGKILL this process when the reaper dies (Linux: PR_SET_PDEATHSIG), so that a killed reaper does not
+    leave a dbt holding the warehouse that no one waits for."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != reaper:  # it died before the prctl
+        os._exit(1)
 
 
 def _reopen_streams(unbuffered: bool) -> None:
@@ -234,32 +299,11 @@ def _reopen_streams(unbuffered: bool) -> None:
         setattr(sys, name, stream)
 
 
-def _die_with_client(channel: int) -> None:
-    """The client sends nothing after its request: end of stream means it is gone (a killed run), and its
-    dbt goes with it, as a dbt subprocess dies with its killed process group."""
-    with contextlib.suppress(OSError):
-        os.read(channel, 1)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def run_dbt() -> int:
-    """What the ``dbt`` console script does (``sys.exit(cli())``), with its exit status returned."""
-    from dbt.cli.main import cli
-
-    try:
-        cli(prog_name="dbt")  # not the name click would derive here: `python -m orchestration.warm_dbt`
-        return 0
-    except SystemExit as done:
-        if done.code is None or isinstance(done.code, int):
-            return done.code or 0
-        sys.stderr.write(f"{done.code}\n")
-        return 1
-
-
 def main() -> None:
     fd, parent, inode = (int(x) for x in sys.argv[1:4])
-    code = serve(socket.socket(fileno=fd), parent, inode)
-    sys.exit(code or 0)  # a child exits like the dbt script: the interpreter's normal shutdown
+    command = serve(socket.socket(fileno=fd), parent, inode)
+    if command is not None:
+        command()  # dbt's own SystemExit: the interpreter's normal shutdown, as for the dbt script
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def warm(tmp_path_factory):
     address = str(tmp_path_factory.mktemp("warm") / warm_dbt.SOCKET_NAME)
     proc = warm_dbt.start(address)
     deadline = time.monotonic() + WAIT_S
-    while not warm_dbt.ping(address):
+    while warm_dbt.probe(address) is not True:
         assert proc.poll() is None, "the warm dbt exited before it served (a thread at import? see PREIMPORT)"
         assert time.monotonic() < deadline, "the warm dbt did not answer"
         time.sleep(0.1)
@@ -173,33 +173,63 @@ def _wait(predicate, what: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill -9", "SIGTERM"])
+@pytest.mark.parametrize("how", ["client kill -9", "client SIGTERM", "dbt kill -9"])
 def test_the_dbt_process_ends_with_its_client(how, project, warm, tmp_path):
     """kill -9 of the client (a killed run) kills its dbt; a signal the client can catch is passed on to its
-    dbt, and the client ends as that dbt did. Either way the warm dbt keeps serving and the DuckDB file is
-    released. (SIGINT, dagster-dbt's stop, is passed on the same way, but neither plain dbt nor this one acts
-    on it inside a DuckDB query, so it has no deterministic outcome to compare here.)"""
+    dbt; and the client ends as its dbt did, whatever ended dbt (here a kill -9 from outside, as an abort at
+    exit would be reported: the status comes from the kernel, not from dbt). The warm dbt keeps serving and
+    the DuckDB file is released. (SIGINT, dagster-dbt's stop, is passed on the same way, but neither plain dbt
+    nor this one acts on it inside a DuckDB query, so it has no deterministic outcome to compare here.)"""
     address, proc = warm
     target, db = _target(tmp_path, "warm", address), tmp_path / "nap.duckdb"
     before = _children(proc.pid)
     client = subprocess.Popen([str(BIN / "fragility-dbt"), "run-operation", "nap"], cwd=project,
                               env=_env(project, target, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _wait(lambda: _children(proc.pid) - before, "no dbt process was forked for the client")
-    (child,) = _children(proc.pid) - before
-    log = target / "dbt.log"
-    _wait(lambda: log.exists() and "range(1000000000000)" in log.read_text(errors="replace"),
-          "dbt did not start the long query")
     try:
-        client.send_signal(how)
-        _wait(lambda: not Path(f"/proc/{child}").exists() or child not in _children(proc.pid),
-              "the dbt process outlived its client")
+        _wait(lambda: _children(proc.pid) - before, "no process was forked for the client")
+        (reaper,) = _children(proc.pid) - before
+        _wait(lambda: _children(reaper), "the reaper did not fork dbt")
+        (dbt,) = _children(reaper)
+        # the invocation runs in the warm dbt's session, not the launcher's: a Ctrl-C meant for whoever started
+        # the warm dbt cannot reach it
+        assert os.getsid(dbt) == os.getsid(proc.pid) == proc.pid != os.getsid(0)
+        log = target / "dbt.log"
+        _wait(lambda: log.exists() and "range(1000000000000)" in log.read_text(errors="replace"),
+              "dbt did not start the long query")
+        if how == "dbt kill -9":
+            os.kill(dbt, signal.SIGKILL)
+        else:
+            client.send_signal(signal.SIGKILL if how == "client kill -9" else signal.SIGTERM)
+        _wait(lambda: not Path(f"/proc/{dbt}").exists(), "the dbt process outlived its client")
+        _wait(lambda: reaper not in _children(proc.pid), "the reaper outlived its dbt")
         client.communicate(timeout=WAIT_S)
     finally:
         client.kill()  # a failed test leaves no query running: its dbt dies with it
-    assert client.returncode == -how  # as `dbt` killed by that signal
+    assert client.returncode == {"client kill -9": -signal.SIGKILL, "client SIGTERM": -signal.SIGTERM,
+                                 "dbt kill -9": -signal.SIGKILL}[how]  # as `dbt` ended by that signal
+    record = _record(target)
+    assert (record["pid"], record["reaper"], record["exit_code"]) == (dbt, reaper, client.returncode)
     con = duckdb.connect(str(db))  # a writer's lock: nobody holds the file any more
     con.close()
-    assert warm_dbt.ping(address) and proc.poll() is None
+    assert warm_dbt.probe(address) is True and proc.poll() is None
+
+
+def test_probe_tells_a_dead_warm_dbt_from_a_busy_one(tmp_path):
+    """Only a dead one is replaced: one still importing dbt on a loaded machine is waited for."""
+    import socket
+
+    assert warm_dbt.probe(str(tmp_path / "missing.sock")) is False
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stale.bind(str(tmp_path / "stale.sock"))
+    stale.close()  # the file stays, nobody listens: a warm dbt that was killed
+    assert warm_dbt.probe(str(tmp_path / "stale.sock")) is False
+    busy = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    busy.bind(str(tmp_path / "busy.sock"))
+    busy.listen(1)  # connections wait in the backlog, as while the warm dbt imports
+    try:
+        assert warm_dbt.probe(str(tmp_path / "busy.sock"), timeout=0.2) is None
+    finally:
+        busy.close()
 
 
 def test_the_warm_dbt_imports_nothing_that_starts_a_thread():
