@@ -7,8 +7,10 @@ incremental models recompute from belong to the step, not to the process: the st
 this program adds them to the environment and becomes ``dbt``. Without that file it is plain ``dbt``.
 
 Where the file names the warm dbt (orchestration.warm_dbt), a dbt process forked from it runs the invocation
-instead, with this program's arguments, environment, folder and standard streams, and this program exits with
-its exit code once it has exited; if the warm dbt cannot be reached, this program execs dbt as above.
+instead, with this program's arguments, environment, folder, umask and standard streams. This program passes
+SIGINT and SIGTERM on, and once that process has exited, ends as it did (its exit code, or killed by the same
+signal). If the warm dbt cannot be reached, or has not started dbt within ``START_TIMEOUT_S``, this program
+execs dbt as above.
 """
 
 from __future__ import annotations

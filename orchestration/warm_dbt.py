@@ -1,23 +1,32 @@
-"""The warm dbt: a process that has imported dbt and its DuckDB adapter, and forks a new dbt process for each
-invocation, so that no run pays dbt's imports (2.5 s of every dbt step on 2 cores).
+"""The warm dbt: a process that has imported dbt's CLI and tasks, and forks a new dbt process for each
+invocation, so that no run pays those imports (1.7 s of every dbt step on 2 cores).
 
-One per installation and user (the folder's name hashes this Python's prefix and the dbt-core and dbt-duckdb
-versions, so an upgrade gets a new one). The same for every launcher, through :func:`ensure` (connect, or
-start one):
+One per installation and user (the folder's name hashes this Python's prefix, the versions of dbt's packages
+and duckdb, and the source of this protocol, so an upgrade gets a new one). The same for every launcher,
+through :func:`ensure` (answer, or start one):
 
-* ``fragility run`` asks when it starts, so the imports overlap its parse and ingest;
+* ``fragility run`` asks after its prepare stage, so the imports overlap ingest;
 * the ``build_on_new_data`` sensor asks on each evaluation, so the code server keeps one warm for the
   daemon's and the UI's runs;
 * the dbt resource asks before each invocation, and passes its address to the ``fragility-dbt`` client
   (orchestration.dbt_client) in the invocation's settings file.
 
-An invocation: the client sends its arguments, environment and working folder, and its own stdin, stdout and
-stderr (SCM_RIGHTS). The warm dbt forks; the child becomes that dbt process: the client's streams, folder and
-environment, ``dbt.cli.main.cli()`` as the ``dbt`` script runs it, then it sends the exit code and exits like
-any dbt process. Nothing carries over between invocations: each child starts from the state after import, in
-which dbt has run nothing. The child dies with its client (a killed run kills its dbt), and the warm dbt exits
-when the process that started it ends or after ``IDLE_S`` with no request. Where it cannot be reached the
-client execs dbt itself: the warm dbt only saves time, it never changes what dbt does.
+An invocation: the client sends its arguments, environment, working folder and umask, and its own stdin,
+stdout and stderr (SCM_RIGHTS). The warm dbt forks a reaper, which forks the dbt process: the client's
+streams, folder, umask and environment, then ``dbt.cli.main.cli()`` as the ``dbt`` script runs it, ending
+with the interpreter's normal shutdown (dbt-duckdb closes its databases at exit). The reaper passes the
+client's signals on, waits for the dbt process and sends the client its exit status as the kernel reports
+it, so a dbt that aborts or is killed while closing DuckDB is reported as such. Nothing carries over between
+invocations: each starts from the state after import, in which dbt has run nothing. The dbt process dies
+with its client (a killed run kills its dbt) and with its reaper. The warm dbt runs in a session of its own
+(a terminal's signals for the process that started it do not reach other launchers' dbt), and exits when
+that process ends or after ``IDLE_S`` with no request. Where it cannot be reached the client execs dbt
+itself: the warm dbt only saves time, it never changes what dbt does.
+
+Fork safety: ``import duckdb``, numpy (OpenBLAS) and pyarrow start native threads; a child forked after them
+aborted at exit ("terminate called without an active exception"). The warm dbt imports only ``PREIMPORT``
+and serves only if it then has one thread (:func:`single_threaded`); dbt's process imports the adapter and
+duckdb itself.
 
 The socket is in a folder of mode 0700 owned by this user, so no other user can make it run dbt. Standard
 library only at import: the processes that call :func:`ensure` import this module.

@@ -115,7 +115,7 @@ class FragilityDbtCli(DbtCliResource):
       4 s). dbt-core is a locked dependency, so its version is read from the package metadata, and no
       adapter is made.
     * Each invocation runs in a dbt process forked from the warm dbt (orchestration.warm_dbt), which has
-      imported dbt already (2.5 s of every dbt step here); whoever launched the run, the invocation is the same.
+      imported dbt already (1.7 s of every dbt step here); whoever launched the run, the invocation is the same.
     """
 
     target_dir: str = ""
