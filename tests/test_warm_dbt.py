@@ -245,3 +245,39 @@ def test_the_warm_dbt_imports_nothing_that_starts_a_thread():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=WAIT_S,
                          check=True).stdout
     assert out == "False\n"  # the check can fail: duckdb starts a thread at import
+
+
+def _warm_children() -> list[int]:
+    """This process's children that are warm dbts."""
+    me = os.getpid()
+    return [pid for pid in _children(me)
+            if b"orchestration.warm_dbt" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_ensure_starts_one_warm_dbt_for_concurrent_callers_and_none_where_unsafe(tmp_path, monkeypatch):
+    """Launchers call ensure() at the same moment (the CLI, the sensor, a run's dbt step): one warm dbt is
+    started and all get its address. A warm dbt that found it could not fork safely is not started again."""
+    import threading
+
+    where = tmp_path / "installation"
+    monkeypatch.setattr(warm_dbt, "folder", lambda: where)
+    before = set(_warm_children())
+    got: list[str | None] = []
+    callers = [threading.Thread(target=lambda: got.append(warm_dbt.ensure())) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    started = set(_warm_children()) - before
+    try:
+        assert got == [str(where / warm_dbt.SOCKET_NAME)] * 4
+        assert len(started) == 1
+        assert oct(where.stat().st_mode & 0o777) == "0o700"
+        _wait(lambda: warm_dbt.probe(got[0]) is True, "the warm dbt did not answer")
+        assert warm_dbt.ensure() == got[0] and set(_warm_children()) - before == started  # reused, not restarted
+    finally:
+        for pid in started:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    (where / warm_dbt.UNSAFE).write_text("threads ['1', '2']\n")
+    assert warm_dbt.ensure() is None and set(_warm_children()) - before == set()
