@@ -55,7 +55,6 @@ from importlib import metadata
 from pathlib import Path
 
 from orchestration import dbt_client
-from orchestration.dbt_client import MAX_REQUEST
 
 SOCKET_NAME = "dbt.sock"
 LOCK = "lock"
@@ -157,9 +156,8 @@ def serve(listener: socket.socket, parent: int, inode: int) -> Callable[[], None
     for name in PREIMPORT:
         importlib.import_module(name)
     if not single_threaded():  # a fork now would copy a thread's state without its thread
-        threads = sorted(os.listdir(f"/proc/{os.getpid()}/task"))
         loaded = [name for name in NATIVE if name in sys.modules]
-        (where / UNSAFE).write_text(f"threads {threads}, native modules {loaded}\n")  # ensure() stops asking
+        (where / UNSAFE).write_text(f"threads {_threads()}, native modules {loaded}\n")  # ensure() stops asking
         return None
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the invocations' processes reap themselves
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -174,7 +172,7 @@ def serve(listener: socket.socket, parent: int, inode: int) -> Callable[[], None
         last = time.monotonic()
         conn.settimeout(10)
         try:
-            message, fds, _flags, _addr = socket.recv_fds(conn, MAX_REQUEST, 3)
+            message, fds, _flags, _addr = socket.recv_fds(conn, dbt_client.MAX_REQUEST, 3)
         except OSError:
             message, fds = b"", []
         if message == PING and not fds:
@@ -197,11 +195,15 @@ def serve(listener: socket.socket, parent: int, inode: int) -> Callable[[], None
 def single_threaded() -> bool:
     """Whether this process has one thread (Python's or native) and none of ``NATIVE`` loaded: the only state
     in which a fork gives the child everything it needs."""
+    return _threads() == threading.active_count() == 1 and not any(name in sys.modules for name in NATIVE)
+
+
+def _threads() -> int:
+    """This process's threads, native ones included where /proc tells (Linux); else Python's own."""
     try:
-        threads = len(os.listdir(f"/proc/{os.getpid()}/task"))
+        return len(os.listdir(f"/proc/{os.getpid()}/task"))
     except OSError:
-        threads = threading.active_count()
-    return threads == 1 and threading.active_count() == 1 and not any(name in sys.modules for name in NATIVE)
+        return threading.active_count()
 
 
 def _send(conn: socket.socket, data: bytes) -> None:
