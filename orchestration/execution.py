@@ -104,13 +104,13 @@ def parallel_ingest_job(home: str, source: str, files_dir: str | None, scale: in
     them: it comes from FRAGILITY_LAKE_CATALOG, or the local server of `fragility lake up` in the home."""
     import datetime as dt
 
-    from orchestration.assembly import build_defs
+    from orchestration.assembly import build_ingest_defs
 
     settings = Settings(Path(home), source, Path(files_dir) if files_dir else None, scale,
                         dt.date.fromisoformat(as_of) if as_of else None, "ducklake",
                         os.environ.get("FRAGILITY_LAKE_CATALOG") or None, Path(lake_data) if lake_data else None)
     if settings not in _BUILT:  # the forkserver built them before forking this step (``preload_definitions``)
-        _BUILT[settings] = build_defs(settings)
+        _BUILT[settings] = build_ingest_defs(settings)  # no manifest: dbt may be parsing
     job = _BUILT[settings].resolve_job_def(INGEST_JOB)
     return job.with_logger_defs({"progress": _progress_logger(_stdout_echo), "console": dg.colored_console_logger})
 
@@ -182,30 +182,38 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     outcome = Outcome(success=False, run_id="")
     echo(f"fragility: source={settings.source} scale={settings.scale} home={settings.home}")
     parsing = None
-    if manifest_is_stale():  # dbt parses in its own process while this one imports the code location
-        echo("  [....] prepare   dbt parse (manifest missing or out of date)")
-        prepared = WarehouseDuckDB.for_settings(settings)
-        parsing = Parse(settings.dbt_target, prepared.dbt_env(), prepared.dbt_target).start()
-    try:
-        from orchestration import planning
-        from orchestration.assembly import build_defs
-        from orchestration.checks import REVALIDATE_TAG
-        from orchestration.dagster_storage import instance_for, write_instance_config
-        from orchestration.jobs import BUILD, RAW
-        from orchestration.partitions import ingest_partitions, range_tags
-    except BaseException:
-        if parsing is not None:
-            parsing.stop()
-        raise
-    if parsing is not None:
-        parsing.finish()
-    outcome.stage_seconds["prepare"] = time.perf_counter() - t0
-    from orchestration import warm_dbt
+    if manifest_is_stale():  # dbt parses in its own process while this one imports and ingests
+        from orchestration import warm_dbt
+        from orchestration.dbt_client import WARM_KEY
 
+        echo("  [....] prepare   dbt parse, during the ingest (manifest missing or out of date)")
+        prepared = WarehouseDuckDB.for_settings(settings)
+        warm = warm_dbt.ensure()  # the parse forks from it: dbt's imports are paid once, for it and the build
+        env = {**prepared.dbt_env(), **({WARM_KEY: warm} if warm else {})}
+        parsing = Parse(settings.dbt_target, env, prepared.dbt_target).start()
+    try:
+        return _run_parsing(settings, echo, verbose, rebuild, outcome, t0, parsing)
+    finally:
+        if parsing is not None:
+            parsing.stop()  # a run that ended before it needed the parse (ingest failed, interrupted)
+
+
+def _run_parsing(settings: Settings, echo: Callable[[str], None], verbose: bool, rebuild: bool,
+                 outcome: Outcome, t0: float, parsing) -> Outcome:
+    from orchestration import planning, warm_dbt
+    from orchestration.assembly import build_defs, build_ingest_defs
+    from orchestration.checks import REVALIDATE_TAG
+    from orchestration.dagster_storage import instance_for, write_instance_config
+    from orchestration.jobs import BUILD, RAW
+    from orchestration.partitions import ingest_partitions, range_tags
+
+    outcome.stage_seconds["prepare"] = time.perf_counter() - t0
     warm_dbt.ensure()  # dbt's imports in its own process now, during ingest, not in the dbt step
 
     t = time.perf_counter()
-    defs = build_defs(settings)
+    # The ingest job needs no dbt manifest: it runs from the ingest part of the definitions while dbt parses
+    # (tests/test_definitions.py checks it is the code location's ingest job); the build loads them all.
+    ingest_defs = build_ingest_defs(settings)
     outcome.stage_seconds["load definitions"] = time.perf_counter() - t
     loggers = {"progress": _progress_logger(echo), "console": dg.colored_console_logger}
     run_config = {"loggers": {"progress": {}, **({"console": {}} if verbose else {})}}
@@ -213,21 +221,22 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     write_instance_config(settings.dagster_home, settings)
-    warehouse = defs.resources["duckdb"]
-    graph = defs.resolve_asset_graph()
+    warehouse = ingest_defs.resources["duckdb"]
     with instance_for(settings.dagster_home) as instance, open(log_dir / "last_run.log", "w") as log_file:
         _fail_dead_runs(instance, echo)
         sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log_file)
         tags = {RUN_TAG: "fragility run", TRIGGER_TAG: "cli", **({REVALIDATE_TAG: "true"} if rebuild else {})}
 
-        def execute(name: str, selection=None, config: dict | None = None, extra_tags: dict | None = None):
+        def execute(defs: dg.Definitions, name: str, selection=None, config: dict | None = None,
+                    extra_tags: dict | None = None):
             started = time.perf_counter()
             try:
-                return _execute(name, selection, config, extra_tags)
+                return _execute(defs, name, selection, config, extra_tags)
             finally:
                 outcome.run_seconds[name] = time.perf_counter() - started
 
-        def _execute(name: str, selection=None, config: dict | None = None, extra_tags: dict | None = None):
+        def _execute(defs: dg.Definitions, name: str, selection=None, config: dict | None = None,
+                     extra_tags: dict | None = None):
             selected = sorted(selection) if selection is not None else None
             config, run_tags = {**run_config, **(config or {})}, {**tags, **(extra_tags or {})}
             if name == INGEST_JOB and settings.warehouse == "ducklake":  # its executor runs sources at once
@@ -250,17 +259,26 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
 
         # Two runs: ingest first, so that a re-run with nothing new stops there, and a new day builds only
         # what it feeds.
-        days, daily = ingest_partitions(graph, instance, warehouse, settings)
+        ingest_graph = ingest_defs.resolve_asset_graph()
+        days, daily = ingest_partitions(ingest_graph, instance, warehouse, settings)
         ingest = None
         if days:
             echo(f"  [....] partitions daily sources: publication days {days.start}..{days.end} (America/New_York)")
         elif daily:  # every publication day is loaded: the daily sources sit this run out
             echo("  [skip] partitions daily sources: every publication day up to the as-of day is loaded")
-            ingest = RAW.resolve(graph) - set(daily)
-        result = execute(INGEST_JOB, ingest, extra_tags=range_tags(days) if days else None)
+            ingest = RAW.resolve(ingest_graph) - set(daily)
+        result = execute(ingest_defs, INGEST_JOB, ingest, extra_tags=range_tags(days) if days else None)
         if result.success and settings.warehouse == "ducklake":  # the parallel ingest's checks, in one process
-            result = execute(RAW_CHECKS_JOB)
+            result = execute(ingest_defs, RAW_CHECKS_JOB)
         if result.success:
+            if parsing is not None:
+                t = time.perf_counter()
+                parsing.finish()
+                outcome.stage_seconds["prepare"] += time.perf_counter() - t  # what the ingest did not hide
+            t = time.perf_counter()
+            defs = build_defs(settings)
+            graph = defs.resolve_asset_graph()
+            outcome.stage_seconds["load definitions"] += time.perf_counter() - t
             if rebuild:
                 with warehouse.read_only() as con:
                     state = planning.read_state(con, planning.current_code(settings))
@@ -276,7 +294,7 @@ def _run_locked(settings: Settings, echo: Callable[[str], None], verbose: bool, 
                 outcome.plan = build_plan
                 echo(f"  [....] plan      {build_plan.describe()}")
                 config = {"ops": {"fragility_dbt": {"config": {"full_refresh": True}}}} if rebuild else None
-                result = execute(BUILD_JOB, selection, config)
+                result = execute(defs, BUILD_JOB, selection, config)
     outcome.run_id = result.run_id
     outcome.success = result.success
     outcome.dq_report = None if outcome.skipped_build else write_dq_report(warehouse, settings, result.run_id)

@@ -111,3 +111,40 @@ def test_a_run_opens_the_warehouse_once_and_lets_go_of_it_after_a_failed_step_an
     con = duckdb.connect(str(db), read_only=True)
     assert sorted(r[0] for r in con.execute("SELECT x FROM main.t").fetchall()) == [1, 2, 4]
     con.close()
+
+
+@pytest.mark.parametrize("warehouse", ["file", "ducklake"])
+def test_the_ingest_definitions_define_the_ingest_job_of_the_code_location(dbt_manifest, tmp_path, warehouse):
+    """`fragility run` ingests with ``build_ingest_defs`` while dbt parses: its ingest job must be the code
+    location's, step for step (the same assets, checks, ops, pools, policies and resources)."""
+    from orchestration.assembly import build_defs, build_ingest_defs
+    from orchestration.constants import INGEST_JOB, RAW_CHECKS_JOB
+    from orchestration.settings import Settings
+
+    settings = Settings(tmp_path, warehouse=warehouse,
+                        **({"lake_catalog": "postgres:dbname=x", "lake_data": tmp_path / "lake"}
+                           if warehouse == "ducklake" else {}))
+    full, ingest = build_defs(settings), build_ingest_defs(settings)
+    names = [INGEST_JOB, RAW_CHECKS_JOB] if warehouse == "ducklake" else [INGEST_JOB]
+    assert sorted(j.name for j in ingest.resolve_all_job_defs() if not j.name.startswith("__")) == sorted(names)
+
+    def shape(defs, name):
+        job, graph = defs.resolve_job_def(name), defs.resolve_asset_graph()
+        layer = job.asset_layer
+        # an op's outputs name the assets and checks it yields in this job
+        nodes = {n.name: (sorted(n.definition.required_resource_keys), n.definition.pool,
+                          sorted(n.definition.output_dict)) for n in job.graph.nodes}
+        specs = {k.to_user_string(): (str(graph.get(k).automation_condition), graph.get(k).partitions_def,
+                                      graph.get(k).code_version, graph.get(k).group_name)
+                 for k in layer.selected_asset_keys}
+        return nodes, specs, job.executor_def.name
+
+    assert shape(ingest, INGEST_JOB) == shape(full, INGEST_JOB)
+    nodes, specs, _ = shape(ingest, INGEST_JOB)
+    assert "raw/fred__observations" in specs and "fred_raw" in nodes
+    checks = {o for _, _, outputs in nodes.values() for o in outputs if "gx_raw" in o}
+    assert bool(checks) == (warehouse == "file"), "a parallel ingest's checks run in their own job"
+    for name in names[1:]:
+        assert shape(ingest, name) == shape(full, name)
+    assert ingest.resources.keys() == full.resources.keys()
+    assert all(ingest.resources[k] == full.resources[k] for k in full.resources)

@@ -235,12 +235,19 @@ def test_probe_tells_a_dead_warm_dbt_from_a_busy_one(tmp_path):
 def test_the_warm_dbt_imports_nothing_that_starts_a_thread():
     """What makes a fork safe: after PREIMPORT, one thread and no native library that starts its own.
     This breaks if an upgrade of dbt makes one of those modules import duckdb, numpy or pyarrow."""
-    code = ("import importlib\nfrom orchestration import warm_dbt\n"
+    code = ("import importlib, functools\nfrom orchestration import warm_dbt\n"
             "for name in warm_dbt.PREIMPORT: importlib.import_module(name)\n"
-            "print(warm_dbt.single_threaded())\n")
+            "warm_dbt.build_schemas()\n"
+            "from dbt_common.dataclass_schema import dbtClassMixin\n"
+            "found = [d for d in warm_dbt.SCHEMAS if getattr(importlib.import_module(d.rpartition('.')[0]), "
+            "d.rpartition('.')[2], None) is not None]\n"
+            "print(warm_dbt.single_threaded(), len(found) == len(warm_dbt.SCHEMAS), "
+            "dbtClassMixin.json_schema.cache_info().currsize >= len(warm_dbt.SCHEMAS))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=WAIT_S,
                          check=True).stdout
-    assert out == "True\n"
+    # one thread, and every schema the parse and the build use found and built (a dbt upgrade that renames a
+    # class would make its processes build that schema again: this says so)
+    assert out == "True True True\n"
     code = "import duckdb\nfrom orchestration import warm_dbt\nprint(warm_dbt.single_threaded())\n"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=WAIT_S,
                          check=True).stdout
