@@ -197,25 +197,56 @@ class WorkerGone(RuntimeError):
 def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, worker=None) -> SuiteResult:
     """Read the suite's slice and validate it (no recording), in ``worker`` (a ``GxWorker``) when it serves
     the suite: GX was imported there while the pipeline ran its earlier steps."""
+    read = _read(con, suite, worker)
+    return read if isinstance(read, SuiteResult) else read.finish()
+
+
+@dataclass
+class _Slice:
+    """A suite's slice, read; validated in the worker (sent by ``send``) or in this process."""
+
+    suite: Suite
+    data: object  # an Arrow table for the worker, a DataFrame for this process
+    worker: object | None
+    scanned: int
+    t0: float
+    t_read: float
+    sent: bool = False
+
+    def send(self) -> None:
+        if self.worker is None:
+            return
+        try:
+            self.worker.submit(self.suite, self.data)
+            self.sent = True
+        except WorkerGone:  # validated here by finish()
+            self.data, self.worker = duckdb.from_arrow(self.data).df(), None
+
+    def finish(self) -> SuiteResult:
+        if self.worker is not None and not self.sent:
+            self.send()
+        if self.worker is not None:
+            try:
+                rows, outcomes = self.worker.collect()
+            except WorkerGone:
+                rows, outcomes = _in_process(self.suite, duckdb.from_arrow(self.data).df())
+        else:
+            rows, outcomes = _in_process(self.suite, self.data)
+        t1 = time.perf_counter()
+        return SuiteResult(self.suite, rows, outcomes, rows_scanned=self.scanned, seconds=t1 - self.t0,
+                           timings={"read": self.t_read - self.t0, "validate": t1 - self.t_read})
+
+
+def _read(con: duckdb.DuckDBPyConnection, suite: Suite, worker=None) -> _Slice | SuiteResult:
     t0 = time.perf_counter()
     absent = [t for t in suite.tables if not table_exists(con, t)]
     if absent:
         return SuiteResult(suite, 0, (), skipped=f"{', '.join(absent)} absent", seconds=time.perf_counter() - t0)
     scanned = con.execute(suite.scan_query()).fetchone()[0]
     if worker is not None and worker.serves(suite):
-        table = con.execute(suite.query(con)).to_arrow_table()
-        t_read = time.perf_counter()
-        try:
-            rows, outcomes = worker.validate(suite, table)
-        except WorkerGone:
-            rows, outcomes = _in_process(suite, duckdb.from_arrow(table).df())
-    else:
-        frame = con.execute(suite.query(con)).df()
-        t_read = time.perf_counter()
-        rows, outcomes = _in_process(suite, frame)
-    t1 = time.perf_counter()
-    return SuiteResult(suite, rows, outcomes, rows_scanned=scanned, seconds=t1 - t0,
-                       timings={"read": t_read - t0, "validate": t1 - t_read})
+        return _Slice(suite, con.execute(suite.query(con)).to_arrow_table(), worker, scanned, t0,
+                      time.perf_counter())
+    return _Slice(suite, con.execute(suite.query(con)).df(), None, scanned, t0, time.perf_counter())
 
 
 def _in_process(suite: Suite, frame) -> tuple[int, tuple[ExpectationOutcome, ...]]:
@@ -228,28 +259,78 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reus
     """Validate the suite and record the result. With ``reuse``, a suite that already passed on exactly these
     inputs (same suite code, same content of every table it reads) is not validated again: its passing
     outcomes are recorded once more under this run, marked with the run they come from."""
-    digest = None
-    if reuse:
-        try:
-            t0 = time.perf_counter()
-            digest = inputs_digest(con, suite)
-            earlier = _reusable(con, suite, digest, run_id, time.perf_counter() - t0) if digest else None
-        except duckdb.Error:
-            digest = earlier = None
-        if earlier is not None:
-            return earlier
+    return next(run_suites(con, [suite], run_id, reuse=reuse, worker=worker))[1]
+
+
+def run_suites(con: duckdb.DuckDBPyConnection, suites, run_id: str, *, reuse: bool = True, worker=None):
+    """(suite, result) of ``run_suite`` for each suite, in order. While the worker validates one suite's slice,
+    this process reads the next one (and looks for an earlier pass on the same inputs): DuckDB's reads and
+    GX's validation take the two cores at once rather than one after the other."""
+    waiting = None  # (suite, slice, digest): sent to the worker, its result not yet taken
     try:
-        result = evaluate(con, suite, worker)
-    except (duckdb.Error, KeyError, ValueError, TypeError) as exc:  # one clear line, not a traceback
-        message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        result = SuiteResult(suite, 0, (ExpectationOutcome(
-            suite.name, "suite_ran", suite.table, None, f"error: {type(exc).__name__}: {message}", None, False),))
+        for suite in suites:
+            digest, done = _earlier_pass(con, suite, run_id) if reuse else (None, None)
+            if done is None:
+                try:
+                    read = _read(con, suite, worker)
+                except _ERRORS as exc:
+                    read = _error(suite, exc)
+                if isinstance(read, SuiteResult):
+                    done = _recorded(con, read, digest, run_id)
+            if waiting is not None:  # the worker takes one slice at a time: its result first
+                taken, waiting = waiting, None
+                yield taken[0], _finish(con, *taken, run_id)
+            if done is not None:
+                yield suite, done
+                continue
+            read.send()
+            if read.sent:
+                waiting = (suite, read, digest)
+            else:  # validated in this process
+                yield suite, _finish(con, suite, read, digest, run_id)
+        if waiting is not None:
+            taken, waiting = waiting, None
+            yield taken[0], _finish(con, *taken, run_id)
+    finally:
+        if waiting is not None:  # the caller stopped early: nobody will take that result
+            waiting[1].worker.abandon()
+
+
+def _earlier_pass(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> tuple[str | None, SuiteResult | None]:
+    """(inputs digest, the earlier pass on them recorded again under ``run_id``, or None)."""
+    try:
+        t0 = time.perf_counter()
+        digest = inputs_digest(con, suite)
+        return digest, (_reusable(con, suite, digest, run_id, time.perf_counter() - t0) if digest else None)
+    except duckdb.Error:
+        return None, None
+
+
+_ERRORS = (duckdb.Error, KeyError, ValueError, TypeError)  # a suite's error: one clear line, not a traceback
+
+
+def _error(suite: Suite, exc: Exception) -> SuiteResult:
+    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    return SuiteResult(suite, 0, (ExpectationOutcome(
+        suite.name, "suite_ran", suite.table, None, f"error: {type(exc).__name__}: {message}", None, False),))
+
+
+def _finish(con: duckdb.DuckDBPyConnection, suite: Suite, read: _Slice, digest: str | None,
+            run_id: str) -> SuiteResult:
+    try:
+        result = read.finish()
+    except _ERRORS as exc:
+        result = _error(suite, exc)
+    return _recorded(con, result, digest, run_id)
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, result: SuiteResult, digest: str | None, run_id: str) -> SuiteResult:
     record(con, result, run_id)
     if digest and result.success and not result.skipped:
         con.execute(DQ_VALIDATED_DDL)
-        con.execute("DELETE FROM main.dq_validated WHERE suite = ?", [suite.name])
+        con.execute("DELETE FROM main.dq_validated WHERE suite = ?", [result.suite.name])
         con.execute("INSERT INTO main.dq_validated (suite, inputs_digest, run_id) VALUES (?, ?, ?)",
-                    [suite.name, digest, run_id])
+                    [result.suite.name, digest, run_id])
     return result
 
 
@@ -305,7 +386,7 @@ def _reusable(con: duckdb.DuckDBPyConnection, suite: Suite, digest: str, run_id:
 
 
 def run_all(con: duckdb.DuckDBPyConnection, run_id: str, suites: tuple[Suite, ...] = SUITES) -> list[SuiteResult]:
-    return [run_suite(con, s, run_id) for s in suites]
+    return [result for _, result in run_suites(con, suites, run_id)]
 
 
 def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -309,11 +309,12 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 class GreatExpectations(dg.ConfigurableResource):
-    """Great Expectations in a worker process for the length of a run (expectations.gx_worker).
+    """Great Expectations in a worker process (expectations.gx_worker), one per process, shared by its runs.
 
-    ``import great_expectations`` costs 6-8 s of CPU. Started when a run that has checks starts, the worker
-    imports it on the other core while the run's first steps (ingest, dbt) work, whoever launched the run.
-    Outside a run, or if the worker cannot start, suites validate in the caller's process.
+    ``import great_expectations`` costs 6-8 s of CPU. Started when the first run with checks starts, the worker
+    imports it on the other core while the run's first steps (ingest, dbt) work, whoever launched the run; the
+    process's later runs (`fragility run`'s build after its ingest) find it imported. Outside a run, or if the
+    worker cannot start, suites validate in the caller's process.
     """
 
     _worker: list = PrivateAttr(default_factory=list)
@@ -323,16 +324,15 @@ class GreatExpectations(dg.ConfigurableResource):
 
         if "great_expectations" in sys.modules:  # a step forked from a server that imported it: validate here
             return
-        from expectations.gx_worker import GxWorker
+        from expectations.gx_worker import shared_worker
 
         try:
-            self._worker.append(GxWorker())
+            self._worker.append(shared_worker())
         except OSError as exc:  # no process to spare: validate in this one
             context.log.warning(f"Great Expectations worker not started ({exc}); validating in the run's process")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        while self._worker:
-            self._worker.pop().close()
+        self._worker.clear()  # the worker stays for the process's next run; it ends with the process
 
     def worker(self):
         return self._worker[0] if self._worker else None

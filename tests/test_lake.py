@@ -95,12 +95,19 @@ def test_a_re_run_with_nothing_new_checks_each_raw_table_once_and_publishes_noth
     settings = lake_settings(home, server)
     before = opener(settings)
     done = fragility_run(home, lake_env(home, server, "fragility"))
-    ran = re.findall(r"\[ok  \] checks\s+(gx_raw__\S+)", done.stdout)
-    assert sorted(ran) == sorted(set(ran)) == sorted(set(re.findall(r"\[ok  \] checks\s+(gx_raw__\S+)", cold)))
+    ran = re.findall(r"\[ok  \] checks\s+(gx_\S+)", done.stdout)
+    assert ran == re.findall(r"\[ok  \] checks\s+(gx_raw)\b", cold) == ["gx_raw"]  # one step, once
     assert "[skip] dbt build, checks, publish: no new data" in done.stdout
     con = before()
     try:
         assert len(lake.published_snapshots(con)) == 1
+        # every raw suite reported once in each run (the ingest's re-run included), none twice
+        per_run = con.execute("SELECT run_id, suite, count(DISTINCT checked_at) FROM main.dq_results "
+                              "WHERE suite LIKE 'raw%' GROUP BY ALL").fetchall()
+        assert per_run and {n for _, _, n in per_run} == {1}
+        runs = {r for r, _, _ in per_run}
+        assert len(runs) >= 2 and all(
+            {s for r2, s, _ in per_run if r2 == r} == {s for r2, s, _ in per_run if r2 == min(runs)} for r in runs)
     finally:
         con.close()
 
