@@ -12,6 +12,14 @@ the same DataFrame DuckDB's ``.df()`` gives the in-process path and validates it
 (``expectations.runner.validate_frame``). Only suites of the catalogue (``expectations.suites.SUITES``)
 are sent, by name; anything else, or a worker that died, is validated in the caller's process.
 
+The worker has two lanes (``LANES``): once GX is imported it forks a second process, which has it imported
+too, and two slices are validated at once, one per core (expectations.runner.run_suites keeps both busy).
+The native libraries with threads at that point (numpy's OpenBLAS, Arrow's jemalloc) shut them down and
+restart them around a fork (pthread_atfork); DuckDB's connection is each lane's own, opened after the fork;
+and a lane ends with ``os._exit``, never running the interpreter's teardown (where a forked copy of a C++
+thread object without its thread aborts). tests/test_gx_worker.py checks both lanes give the in-process
+outcomes for every suite.
+
 A process has one worker (``shared_worker``), whose import its runs share: `fragility run` executes its ingest
 and build runs in one process, and a second import during dbt cost the build about 3.5 s of CPU. It ends
 with the process.
@@ -20,6 +28,7 @@ with the process.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -30,18 +39,29 @@ from expectations.suites import SUITES, Suite
 _BY_NAME = {s.name: s for s in SUITES}
 
 
+LANES = 2  # slices validated at once (this machine's two cores)
+
+
 class GxWorker:
-    def __init__(self) -> None:
+    def __init__(self, lanes: int = LANES) -> None:
         # spawn, not fork: the parent runs threads (Dagster) and holds DuckDB handles a fork would copy
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), name="fragility-gx-worker", daemon=True)
+        pipes = [ctx.Pipe() for _ in range(max(1, lanes))]
+        self._conns = [ours for ours, _ in pipes]
+        self._proc = ctx.Process(target=_serve, args=([theirs for _, theirs in pipes],), name="fragility-gx-worker",
+                                 daemon=True)
         self._proc.start()
-        child.close()
+        for _, theirs in pipes:
+            theirs.close()
         self.owner = os.getpid()
         self.broken = False
-        self.served = 0  # validations done there
-        self._lock = threading.Lock()  # one request at a time on the pipe
+        self.served_by_lane = [0] * len(self._conns)  # validations done there
+        self._busy = [False] * len(self._conns)  # a lane with a request whose result is not yet collected
+        self._lock = threading.RLock()  # one user at a time (``session``)
+
+    @property
+    def lanes(self) -> int:
+        return len(self._conns)
 
     def alive(self) -> bool:
         return not self.broken and self._proc.is_alive()
@@ -49,47 +69,59 @@ class GxWorker:
     def serves(self, suite: Suite) -> bool:
         return not self.broken and _BY_NAME.get(suite.name) is suite
 
+    @contextlib.contextmanager
+    def session(self):
+        """The worker to oneself while it lasts; a request left uncollected at its end would answer the next
+        one, so then the worker serves no more (``shared_worker`` replaces it)."""
+        with self._lock:
+            try:
+                yield self
+            finally:
+                if any(self._busy):
+                    self.broken = True
+
     def validate(self, suite: Suite, table) -> tuple[int, tuple]:
         """(rows checked, outcomes) of ``suite`` on the Arrow ``table``; raises what validation raised."""
-        self.submit(suite, table)
-        return self.collect()
+        with self.session():
+            return self.collect(self.submit(suite, table))
 
-    def submit(self, suite: Suite, table) -> None:
-        """Send ``suite`` and its Arrow ``table``; ``collect()`` takes the result (one request at a time)."""
-        self._lock.acquire()  # released by collect(), or here if the worker is gone
+    def submit(self, suite: Suite, table) -> int:
+        """Send ``suite`` and its Arrow ``table`` to a free lane, whose number ``collect`` takes."""
+        lane = self._busy.index(False)  # ValueError: every lane is busy (collect one first)
         try:
-            self._conn.send((suite.name, table))
+            self._conns[lane].send((suite.name, table))
         except (OSError, EOFError) as exc:  # the worker died (killed, out of memory)
             self.broken = True
-            self._lock.release()
             raise WorkerGone(str(exc) or type(exc).__name__) from exc
+        self._busy[lane] = True
+        return lane
 
-    def abandon(self) -> None:
-        """A submitted request whose result nobody will collect: its reply would answer the next request, so
-        this worker serves no more (``shared_worker`` replaces it)."""
-        self.broken = True
-        if self._lock.locked():
-            self._lock.release()
-
-    def collect(self) -> tuple[int, tuple]:
+    def collect(self, lane: int) -> tuple[int, tuple]:
         try:
-            ok, value = self._conn.recv()
+            ok, value = self._conns[lane].recv()
         except (OSError, EOFError) as exc:
             self.broken = True
             raise WorkerGone(str(exc) or type(exc).__name__) from exc
         finally:
-            self._lock.release()
+            self._busy[lane] = False
         if not ok:
             raise value
-        self.served += 1
+        self.served_by_lane[lane] += 1
         return value
 
+    @property
+    def served(self) -> int:
+        return sum(self.served_by_lane)
+
     def close(self) -> None:
-        # It holds nothing of value (no file, no connection): ending it now beats waiting for it to tear
-        # down its interpreter (up to 2 s with GX loaded) or to finish an import nobody needs.
-        self._conn.close()
-        self._proc.kill()
-        self._proc.join()
+        # Closing the pipes ends every lane (each exits on end of file, with os._exit); the kill is for a
+        # lane still busy. It holds nothing of value (no file, no connection).
+        for conn in self._conns:
+            conn.close()
+        self._proc.join(timeout=1.0)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
 
 
 _SHARED: list[GxWorker] = []
@@ -116,12 +148,12 @@ def _close_shared() -> None:
             worker.close()
 
 
-def _serve(conn) -> None:
-    """The worker's loop: import GX at once, then validate each (suite name, Arrow table) received."""
+def _serve(conns) -> None:
+    """The worker: import GX at once, fork the other lanes, then each validates the (suite name, Arrow table)
+    requests of its pipe."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import threading
+    import signal
 
-    import duckdb
     import tqdm
 
     # GX opens a (hidden) tqdm bar, and tqdm's default lock is a multiprocessing semaphore; one made here and
@@ -131,22 +163,43 @@ def _serve(conn) -> None:
     from expectations import runner
 
     runner._context()  # the import this process exists for
-    while True:
-        try:
-            name, table = conn.recv()
-        except (EOFError, OSError):  # the pipeline closed the pipe, or died: nothing to tidy
-            os._exit(0)
-        try:
-            # DuckDB's own conversion, so the DataFrame equals what `.df()` gives the in-process path
-            frame = duckdb.from_arrow(table).df()
-            result = runner.validate_frame(_BY_NAME[name], frame)
-            reply = (True, (result.rows_checked, result.outcomes))
-        except Exception as exc:  # noqa: BLE001 - sent back and raised in the pipeline, which reports it
-            reply = (False, exc)
-        try:
-            conn.send(reply)
-        except (EOFError, OSError):
-            return
-        except Exception:  # noqa: BLE001 - a reply that does not pickle: its text does
-            detail = reply[1]
-            conn.send((False, RuntimeError(f"{type(detail).__name__}: {detail}"[:500])))
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # lanes that exit first reap themselves
+    for conn in conns[1:]:
+        if os.fork() == 0:  # a lane with GX imported (copy on write)
+            for other in conns:
+                if other is not conn:
+                    other.close()
+            _lane(conn)
+        conn.close()
+    _lane(conns[0])
+
+
+def _lane(conn) -> None:
+    """Validate each request of ``conn`` until the pipeline closes it (or dies); never returns."""
+    import duckdb
+
+    try:
+        con = duckdb.connect()  # this lane's own: a forked lane must not use its parent's DuckDB
+        from expectations import runner
+
+        while True:
+            try:
+                name, table = conn.recv()
+            except (EOFError, OSError):  # the pipeline closed the pipe, or died: nothing to tidy
+                break
+            try:
+                # DuckDB's own conversion, so the DataFrame equals what `.df()` gives the in-process path
+                frame = con.from_arrow(table).df()
+                result = runner.validate_frame(_BY_NAME[name], frame)
+                reply = (True, (result.rows_checked, result.outcomes))
+            except Exception as exc:  # noqa: BLE001 - sent back and raised in the pipeline, which reports it
+                reply = (False, exc)
+            try:
+                conn.send(reply)
+            except (EOFError, OSError):
+                break
+            except Exception:  # noqa: BLE001 - a reply that does not pickle: its text does
+                detail = reply[1]
+                conn.send((False, RuntimeError(f"{type(detail).__name__}: {detail}"[:500])))
+    finally:
+        os._exit(0)  # no interpreter teardown: quick, and nothing of a forked copy's native state is torn down

@@ -8,6 +8,8 @@ GX cannot validate DuckDB through SQLAlchemy, so each suite reads only its slice
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import hashlib
 import json
 import math
@@ -197,8 +199,9 @@ class WorkerGone(RuntimeError):
 def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, worker=None) -> SuiteResult:
     """Read the suite's slice and validate it (no recording), in ``worker`` (a ``GxWorker``) when it serves
     the suite: GX was imported there while the pipeline ran its earlier steps."""
-    read = _read(con, suite, worker)
-    return read if isinstance(read, SuiteResult) else read.finish()
+    with worker.session() if worker is not None else contextlib.nullcontext():
+        read = _read(con, suite, worker)
+        return read if isinstance(read, SuiteResult) else read.finish()
 
 
 @dataclass
@@ -212,12 +215,13 @@ class _Slice:
     t0: float
     t_read: float
     sent: bool = False
+    lane: int = 0
 
     def send(self) -> None:
         if self.worker is None:
             return
         try:
-            self.worker.submit(self.suite, self.data)
+            self.lane = self.worker.submit(self.suite, self.data)
             self.sent = True
         except WorkerGone:  # validated here by finish()
             self.data, self.worker = duckdb.from_arrow(self.data).df(), None
@@ -227,7 +231,7 @@ class _Slice:
             self.send()
         if self.worker is not None:
             try:
-                rows, outcomes = self.worker.collect()
+                rows, outcomes = self.worker.collect(self.lane)
             except WorkerGone:
                 rows, outcomes = _in_process(self.suite, duckdb.from_arrow(self.data).df())
         else:
@@ -263,37 +267,41 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reus
 
 
 def run_suites(con: duckdb.DuckDBPyConnection, suites, run_id: str, *, reuse: bool = True, worker=None):
-    """(suite, result) of ``run_suite`` for each suite, in order. While the worker validates one suite's slice,
-    this process reads the next one (and looks for an earlier pass on the same inputs): DuckDB's reads and
-    GX's validation take the two cores at once rather than one after the other."""
-    waiting = None  # (suite, slice, digest): sent to the worker, its result not yet taken
-    try:
-        for suite in suites:
-            digest, done = _earlier_pass(con, suite, run_id) if reuse else (None, None)
-            if done is None:
-                try:
-                    read = _read(con, suite, worker)
-                except _ERRORS as exc:
-                    read = _error(suite, exc)
-                if isinstance(read, SuiteResult):
-                    done = _recorded(con, read, digest, run_id)
-            if waiting is not None:  # the worker takes one slice at a time: its result first
-                taken, waiting = waiting, None
-                yield taken[0], _finish(con, *taken, run_id)
-            if done is not None:
-                yield suite, done
-                continue
-            read.send()
-            if read.sent:
-                waiting = (suite, read, digest)
-            else:  # validated in this process
-                yield suite, _finish(con, suite, read, digest, run_id)
-        if waiting is not None:
-            taken, waiting = waiting, None
-            yield taken[0], _finish(con, *taken, run_id)
-    finally:
-        if waiting is not None:  # the caller stopped early: nobody will take that result
-            waiting[1].worker.abandon()
+    """(suite, result) of ``run_suite`` for each suite, in order of completion. Each of the worker's lanes
+    validates a slice while this process reads the next one (and looks for an earlier pass on the same
+    inputs), so DuckDB's reads and GX's validations share the cores instead of taking turns."""
+    with worker.session() if worker is not None else contextlib.nullcontext():
+        yield from _run_suites(con, suites, run_id, reuse, worker)
+
+
+def _run_suites(con: duckdb.DuckDBPyConnection, suites, run_id: str, reuse: bool, worker):
+    waiting: collections.deque = collections.deque()  # (suite, slice, digest) sent to a lane, oldest first
+    for suite in suites:
+        digest, done = _earlier_pass(con, suite, run_id) if reuse else (None, None)
+        if done is None:
+            try:
+                read = _read(con, suite, worker)
+            except _ERRORS as exc:
+                read = _error(suite, exc)
+            if isinstance(read, SuiteResult):
+                done = _recorded(con, read, digest, run_id)
+        if done is not None:
+            yield suite, done
+            continue
+        if read.worker is not None and len(waiting) >= worker.lanes:  # every lane busy: the oldest first
+            yield _taken(con, waiting.popleft(), run_id)
+        read.send()
+        if read.sent:
+            waiting.append((suite, read, digest))
+        else:  # validated in this process
+            yield suite, _finish(con, suite, read, digest, run_id)
+    while waiting:
+        yield _taken(con, waiting.popleft(), run_id)
+
+
+def _taken(con: duckdb.DuckDBPyConnection, waiting: tuple, run_id: str) -> tuple[Suite, SuiteResult]:
+    suite, read, digest = waiting
+    return suite, _finish(con, suite, read, digest, run_id)
 
 
 def _earlier_pass(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> tuple[str | None, SuiteResult | None]:

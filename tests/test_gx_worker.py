@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from expectations import gx_worker
-from expectations.runner import evaluate
+from expectations.runner import evaluate, run_suites
 from expectations.suites import SUITES
 
 
@@ -48,6 +48,38 @@ def test_the_worker_gives_the_in_process_outcomes_for_every_suite_failures_inclu
     assert remote == local
     failing = {name for name, (_, _, outs) in local.items() if not all(o.success for o in outs)}
     assert {"raw_fred_observations", "raw_fred_observations_units"} <= failing
+
+
+def test_both_lanes_validate_at_once_and_give_the_in_process_outcomes(db):
+    """run_suites keeps both lanes busy (the second is forked from the first once GX is imported): every suite's
+    outcomes are those of validation in this process, and both lanes served."""
+    db.execute("UPDATE raw.fred__observations SET value = value * 100 "
+               "WHERE series_id = 'EFFR' AND obs_date = DATE '2025-11-20'")  # a failure, whose text names values
+    local = {s.name: outcomes(evaluate(db, s)) for s in SUITES}
+    with running() as worker:
+        assert worker.lanes == 2
+        remote = {s.name: outcomes(r) for s, r in run_suites(db, SUITES, "lanes", reuse=False, worker=worker)}
+        assert not worker.broken and all(n > 0 for n in worker.served_by_lane)
+        assert sum(worker.served_by_lane) == sum(1 for s in SUITES if not local[s.name][1])
+    assert remote == local
+    assert not all(o.success for o in local["raw_fred_observations_units"][2])  # the rate in basis points
+
+
+def test_a_consumer_that_stops_early_leaves_no_answer_for_the_next_request(db):
+    """A request sent but never collected (the step failed between two suites) would answer the next one: the
+    worker is marked broken, and the process's next run gets a new one."""
+    worker = gx_worker.shared_worker()
+    try:
+        results = run_suites(db, SUITES, "stopped", reuse=False, worker=worker)
+        next(results)  # two slices sent, one taken
+        results.close()
+        assert worker.broken
+        fresh = gx_worker.shared_worker()
+        assert fresh is not worker and fresh.alive()
+        suite = SUITES[0]
+        assert outcomes(evaluate(db, suite, fresh)) == outcomes(evaluate(db, suite))
+    finally:
+        gx_worker._close_shared()
 
 
 def test_a_worker_that_died_is_replaced_by_validation_in_process(db):
