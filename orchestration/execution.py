@@ -208,7 +208,8 @@ def _run_parsing(settings: Settings, echo: Callable[[str], None], verbose: bool,
     from orchestration.partitions import ingest_partitions, range_tags
 
     outcome.stage_seconds["prepare"] = time.perf_counter() - t0
-    warm_dbt.ensure()  # dbt's imports in its own process now, during ingest, not in the dbt step
+    if parsing is None:  # (a parse asked for it already: asking again would wait for its imports to answer)
+        warm_dbt.ensure()  # dbt's imports in its own process now, during ingest, not in the dbt step
 
     t = time.perf_counter()
     # The ingest job needs no dbt manifest: it runs from the ingest part of the definitions while dbt parses
