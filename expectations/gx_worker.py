@@ -114,14 +114,13 @@ class GxWorker:
         return sum(self.served_by_lane)
 
     def close(self) -> None:
-        # Closing the pipes ends every lane (each exits on end of file, with os._exit); the kill is for a
-        # lane still busy. It holds nothing of value (no file, no connection).
+        # Closing the pipes ends the forked lanes (each exits on end of file, with os._exit); the first is killed
+        # at once, even mid-import (a run with nothing to validate must not wait for it). None holds anything of
+        # value (no file, no connection).
         for conn in self._conns:
             conn.close()
-        self._proc.join(timeout=1.0)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join()
+        self._proc.kill()
+        self._proc.join()
 
 
 _SHARED: list[GxWorker] = []

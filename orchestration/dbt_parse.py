@@ -1,8 +1,9 @@
 """`dbt parse` for a warehouse's dbt target folder, with nothing heavier than the standard library imported.
 
-`fragility run`'s cold start has to parse the project before the definitions can load (they are built from
-dbt's manifest). The parse runs in its own process, so it is started first and the code location's imports
-(Dagster, dagster-dbt: about 1.5 s) happen on the other core while dbt parses.
+`fragility run`'s cold start has to parse the project before the full definitions can load (the dbt assets
+are built from dbt's manifest). The parse runs in its own process (forked from the warm dbt, which has dbt
+imported), started first: the code location's imports and the whole ingest run, which needs no manifest
+(``orchestration.assembly.build_ingest_defs``), happen while dbt parses, and the build waits for it.
 """
 
 from __future__ import annotations

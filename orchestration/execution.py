@@ -212,9 +212,9 @@ def _run_parsing(settings: Settings, echo: Callable[[str], None], verbose: bool,
         warm_dbt.ensure()  # dbt's imports in its own process now, during ingest, not in the dbt step
 
     t = time.perf_counter()
-    # The ingest job needs no dbt manifest: it runs from the ingest part of the definitions while dbt parses
-    # (tests/test_definitions.py checks it is the code location's ingest job); the build loads them all.
-    ingest_defs = build_ingest_defs(settings)
+    # The ingest job needs no dbt manifest: while dbt parses it runs from the ingest part of the definitions
+    # (tests/test_definitions.py checks it is the code location's ingest job), and the build loads them all.
+    ingest_defs = build_ingest_defs(settings) if parsing is not None else build_defs(settings)
     outcome.stage_seconds["load definitions"] = time.perf_counter() - t
     loggers = {"progress": _progress_logger(echo), "console": dg.colored_console_logger}
     run_config = {"loggers": {"progress": {}, **({"console": {}} if verbose else {})}}
@@ -277,7 +277,7 @@ def _run_parsing(settings: Settings, echo: Callable[[str], None], verbose: bool,
                 parsing.finish()
                 outcome.stage_seconds["prepare"] += time.perf_counter() - t  # what the ingest did not hide
             t = time.perf_counter()
-            defs = build_defs(settings)
+            defs = build_defs(settings) if parsing is not None else ingest_defs
             graph = defs.resolve_asset_graph()
             outcome.stage_seconds["load definitions"] += time.perf_counter() - t
             if rebuild:
