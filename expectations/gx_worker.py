@@ -14,10 +14,11 @@ are sent, by name; anything else, or a worker that died, is validated in the cal
 
 The worker has two lanes (``LANES``): once GX is imported it forks a second process, which has it imported
 too, and two slices are validated at once, one per core (expectations.runner.run_suites keeps both busy).
-The native libraries with threads at that point (numpy's OpenBLAS, Arrow's jemalloc) shut them down and
-restart them around a fork (pthread_atfork); DuckDB's connection is each lane's own, opened after the fork;
-and a lane ends with ``os._exit``, never running the interpreter's teardown (where a forked copy of a C++
-thread object without its thread aborts). tests/test_gx_worker.py checks both lanes give the in-process
+At that point the worker has native threads: numpy's OpenBLAS and Arrow's jemalloc, which stop and restart
+theirs around a fork (pthread_atfork), and one that ``import duckdb`` starts. A forked copy of that last one's
+C++ thread object, without its thread, aborts the process in the interpreter's teardown (the warm dbt's
+finding, orchestration/warm_dbt.py), so a lane never runs it: it ends with ``os._exit``. Each lane opens its
+own DuckDB connection, after the fork, and uses no state of the parent's. tests/test_gx_worker.py checks both lanes give the in-process
 outcomes for every suite.
 
 A process has one worker (``shared_worker``), whose import its runs share: `fragility run` executes its ingest
@@ -32,6 +33,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 
 from expectations.runner import WorkerGone
 from expectations.suites import SUITES, Suite
@@ -83,7 +85,7 @@ class GxWorker:
     def validate(self, suite: Suite, table) -> tuple[int, tuple]:
         """(rows checked, outcomes) of ``suite`` on the Arrow ``table``; raises what validation raised."""
         with self.session():
-            return self.collect(self.submit(suite, table))
+            return self.collect(self.submit(suite, table))[:2]
 
     def submit(self, suite: Suite, table) -> int:
         """Send ``suite`` and its Arrow ``table`` to a free lane, whose number ``collect`` takes."""
@@ -93,15 +95,22 @@ class GxWorker:
         except (OSError, EOFError) as exc:  # the worker died (killed, out of memory)
             self.broken = True
             raise WorkerGone(str(exc) or type(exc).__name__) from exc
+        except BaseException:  # interrupted part way: the lane may hold half a request
+            self.broken = True
+            raise
         self._busy[lane] = True
         return lane
 
-    def collect(self, lane: int) -> tuple[int, tuple]:
+    def collect(self, lane: int) -> tuple[int, tuple, float]:
+        """(rows checked, outcomes, seconds the lane spent validating) of the lane's request."""
         try:
             ok, value = self._conns[lane].recv()
         except (OSError, EOFError) as exc:
             self.broken = True
             raise WorkerGone(str(exc) or type(exc).__name__) from exc
+        except BaseException:  # interrupted (Ctrl-C, a run's termination): the reply would answer the next request
+            self.broken = True
+            raise
         finally:
             self._busy[lane] = False
         if not ok:
@@ -188,9 +197,10 @@ def _lane(conn) -> None:
                 break
             try:
                 # DuckDB's own conversion, so the DataFrame equals what `.df()` gives the in-process path
+                started = time.perf_counter()
                 frame = con.from_arrow(table).df()
                 result = runner.validate_frame(_BY_NAME[name], frame)
-                reply = (True, (result.rows_checked, result.outcomes))
+                reply = (True, (result.rows_checked, result.outcomes, time.perf_counter() - started))
             except Exception as exc:  # noqa: BLE001 - sent back and raised in the pipeline, which reports it
                 reply = (False, exc)
             try:

@@ -73,7 +73,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
 def build_ingest_defs(settings: Settings) -> dg.Definitions:
     """The ingest job and what it is made of, as ``build_defs`` defines them, without the dbt assets (so no
     manifest is read): the raw assets, the checks on them, the ingest job(s) and the same resources.
-    tests/test_assembly.py checks that its ingest job equals the full code location's."""
+    tests/test_definitions.py checks that its ingest job equals the full code location's."""
     lake = settings.warehouse == "ducklake"
     raw_assets = _raw_assets(settings)
     raw_keys = {k for a in raw_assets for k in a.keys}

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Parse:
     def start(self) -> Parse:
         from orchestration.dbt_client import executable
 
+        self._started = time.time()  # the manifest's time: a file edited after the parse read it is newer
         self._env_file = write_env_file(self.target, self.env)
         (self.target / "dbt.log").unlink(missing_ok=True)
         self._proc = subprocess.Popen(
@@ -75,8 +77,11 @@ class Parse:
             raise RuntimeError(f"dbt parse failed: {lines[-1] if lines else self._proc.returncode} "
                                f"(see {self.target / 'dbt.log'})")
         self.manifest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest.with_name(".manifest.json.tmp")
+        tmp = self.manifest.with_name(f".manifest.json.{os.getpid()}.tmp")  # two homes' parses copy at once
         shutil.copyfile(self.target / "manifest.json", tmp)
+        # Dated when the parse started, not when copied (after the ingest): a model edited while dbt parsed
+        # is newer than the manifest, so the next run parses again (manifest_is_stale).
+        os.utime(tmp, (self._started, self._started))
         os.replace(tmp, self.manifest)  # the definitions never read half a manifest
 
     def stop(self) -> None:

@@ -82,6 +82,33 @@ def test_a_consumer_that_stops_early_leaves_no_answer_for_the_next_request(db):
         gx_worker._close_shared()
 
 
+class _Interrupted:
+    """A lane's pipe whose next receive is interrupted (Ctrl-C, a run's termination) before it reads the reply."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def send(self, message) -> None:
+        self.conn.send(message)
+
+    def recv(self):
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def test_an_interrupted_receive_retires_the_worker_so_no_reply_answers_the_wrong_request(db):
+    first, second = (next(s for s in SUITES if s.name == n) for n in ("raw_fred_observations", "raw_gold_prices_keys"))
+    expected = outcomes(evaluate(db, second))
+    with running() as worker:
+        worker._conns = [_Interrupted(c) for c in worker._conns]
+        with pytest.raises(KeyboardInterrupt):
+            evaluate(db, first, worker)
+        assert worker.broken and not worker.serves(second)  # its reply is still in the pipe
+        assert outcomes(evaluate(db, second, worker)) == expected  # validated here, not answered by that reply
+
+
 def test_a_worker_that_died_is_replaced_by_validation_in_process(db):
     suite = next(s for s in SUITES if s.name == "raw_fred_observations")
     expected = outcomes(evaluate(db, suite))

@@ -358,3 +358,28 @@ def test_a_failed_parse_names_dbt_s_error_and_leaves_the_manifest_and_no_setting
         parse.finish()
     assert manifest.read_text() == "{}"
     assert not (target / ENV_FILE).exists()
+
+
+def test_a_model_edited_while_dbt_parses_leaves_the_manifest_stale(tmp_path):
+    """The cold start's parse is copied to the project only after the ingest; the copy is dated when the parse
+    started, so an edit made meanwhile (which the parse may have missed) makes the next run parse again."""
+    import os
+    import shutil
+    import time
+
+    from orchestration.constants import DBT_PROJECT_DIR
+    from orchestration.dbt_parse import Parse, manifest_is_stale
+
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    manifest = project / "target" / "manifest.json"
+    parse = Parse(tmp_path / "target", {"FRAGILITY_BUILD_DB": str(tmp_path / "x.duckdb")}, "dev",
+                  project_dir=project, manifest=manifest).start()
+    edited = next((project / "models" / "marts").rglob("*.sql"))
+    later = time.time() + 1  # after the parse started, whatever the clock's resolution
+    os.utime(edited, (later, later))
+    parse.finish()
+    assert manifest.exists() and manifest.stat().st_mtime < later
+    assert manifest_is_stale(project, manifest)
+    os.utime(edited, (later - 3600, later - 3600))  # the same project with no edit since: current
+    assert not manifest_is_stale(project, manifest)
