@@ -60,7 +60,7 @@ def test_report_has_every_panel_self_contained(rendered):
     assert not re.search(r'(src|href)="https?://', doc)  # nothing to fetch: opens offline
     # Concentration is drawn when its mart exists and says "not available" otherwise.
     assert "concentration" in report.pngs or "not available" in doc.split('id="panel-concentration"')[1][:500]
-    assert report.seconds <= 10, f"report took {report.seconds:.1f}s (target: 10 s)"
+    # Its time (target: 10 s) is measured by bench/report.py, not asserted: no test passes or fails with load.
 
 
 def test_report_number_comes_from_the_marts(rendered):
