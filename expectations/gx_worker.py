@@ -18,8 +18,8 @@ At that point the worker has native threads: numpy's OpenBLAS and Arrow's jemall
 theirs around a fork (pthread_atfork), and one that ``import duckdb`` starts. A forked copy of that last one's
 C++ thread object, without its thread, aborts the process in the interpreter's teardown (the warm dbt's
 finding, orchestration/warm_dbt.py), so a lane never runs it: it ends with ``os._exit``. Each lane opens its
-own DuckDB connection, after the fork, and uses no state of the parent's. tests/test_gx_worker.py checks both lanes give the in-process
-outcomes for every suite.
+own DuckDB connection, after the fork, and uses no state of the parent's. tests/test_gx_worker.py checks
+that both lanes give the in-process outcomes for every suite.
 
 A process has one worker (``shared_worker``), whose import its runs share: `fragility run` executes its ingest
 and build runs in one process, and a second import during dbt cost the build about 3.5 s of CPU. It ends

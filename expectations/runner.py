@@ -231,10 +231,8 @@ class _Slice:
             self.send()
         validated = None  # the lane's own time: from read to collected would count its wait in the queue
         if self.worker is not None:
-            try:
+            with contextlib.suppress(WorkerGone):  # validated here, below
                 rows, outcomes, validated = self.worker.collect(self.lane)
-            except WorkerGone:
-                pass
         if validated is None:
             started = time.perf_counter()
             frame = self.data if self.worker is None else duckdb.from_arrow(self.data).df()
@@ -267,7 +265,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, *, reus
     """Validate the suite and record the result. With ``reuse``, a suite that already passed on exactly these
     inputs (same suite code, same content of every table it reads) is not validated again: its passing
     outcomes are recorded once more under this run, marked with the run they come from."""
-    return next(run_suites(con, [suite], run_id, reuse=reuse, worker=worker))[1]
+    (_, result), = run_suites(con, [suite], run_id, reuse=reuse, worker=worker)  # run to its end: session closed
+    return result
 
 
 def run_suites(con: duckdb.DuckDBPyConnection, suites, run_id: str, *, reuse: bool = True, worker=None):

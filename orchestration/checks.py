@@ -4,8 +4,9 @@ One multi-asset check per layer (``gx_raw``, ``gx_marts``), subsettable: a run's
 step and one DuckDB connection, and while the GX worker validates one suite's slice the step reads the next
 (expectations.runner.run_suites); a step per asset cost about 65 ms of Dagster's bookkeeping each, and kept
 the cores taking turns. Each suite is its own check, blocking or not: a failing blocking check fails the
-step once every selected suite has reported, which stops everything downstream, publishing included. A check's description has one line per
-failed expectation, naming the check, the table and the observed value (the CLI prints them).
+step once every selected suite has reported, which stops everything downstream, publishing included. A
+check's description has one line per failed expectation, naming the check, the table and the observed value
+(the CLI prints them).
 Suites whose asset (or an extra table they read) is not in the code location are left out; suites
 whose tables are absent at run time pass and say they were skipped.
 """

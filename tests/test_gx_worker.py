@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -176,8 +177,9 @@ def test_the_runs_of_a_process_share_one_worker_which_ends_with_the_process(mode
     if pid:  # gone with its process: it is not our child, so probe it by pid
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower() \
-            or open(f"/proc/{pid}/cmdline").read() == "", "the worker outlived its process"
+        proc = Path(f"/proc/{pid}")
+        assert not proc.exists() or "zombie" in (proc / "status").read_text().lower() \
+            or (proc / "cmdline").read_text() == "", "the worker outlived its process"
 
 
 def test_a_worker_that_died_is_replaced_for_the_next_run():
